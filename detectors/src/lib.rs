@@ -1,0 +1,82 @@
+//! Detectors of market abuse, and the interface they share.
+//!
+//! A detector is a streaming state machine over the public event stream:
+//! it receives each [`Event`] once, in stream order, and may raise
+//! [`Alert`]s naming an account or an API key. The interface hands it
+//! nothing else, so a detector cannot read ground truth; everything it
+//! knows it must infer from what an exchange's surveillance desk would see.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+pub use surveil_sim::truth::AbuseKind;
+use surveil_sim::{AccountId, Event, KeyId, Nanos};
+
+/// What an alert points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Entity {
+    /// An account.
+    Account(AccountId),
+    /// An API key.
+    Key(KeyId),
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Entity::Account(a) => a.fmt(f),
+            Entity::Key(k) => k.fmt(f),
+        }
+    }
+}
+
+/// A detector's claim that an entity is engaged in one kind of abuse.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// The time of the event that raised it.
+    pub time: Nanos,
+    /// The kind of abuse claimed.
+    pub kind: AbuseKind,
+    /// The account or key suspected.
+    pub entity: Entity,
+    /// How strongly the detector believes it; higher is more suspicious.
+    /// Scores are comparable within one detector, not across detectors.
+    pub score: f64,
+}
+
+impl Alert {
+    /// Orders alerts totally: by time, kind, entity, then score. Alerts
+    /// from detectors that ran in parallel are sorted by this before they
+    /// are scored, so the outcome never depends on thread timing.
+    pub fn total_cmp(&self, other: &Alert) -> Ordering {
+        self.time
+            .cmp(&other.time)
+            .then(self.kind.cmp(&other.kind))
+            .then(self.entity.cmp(&other.entity))
+            .then(self.score.total_cmp(&other.score))
+    }
+}
+
+/// A streaming detector over the public event stream.
+///
+/// The harness calls [`Detector::on_event`] for every event in stream order
+/// and [`Detector::finish`] once after the last one. A detector must be
+/// deterministic: the same events in give the same alerts out.
+pub trait Detector: Send {
+    /// Returns the detector's name, unique among the detectors of a run.
+    fn name(&self) -> &str;
+
+    /// Returns the kinds of abuse this detector reports on. It is scored on
+    /// each of them, and only alerts of these kinds count.
+    fn kinds(&self) -> &[AbuseKind];
+
+    /// Consumes one event and appends any alerts it raises.
+    fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>);
+
+    /// Called once after the last event, for alerts that need the whole
+    /// stream. The default raises none.
+    fn finish(&mut self, alerts: &mut Vec<Alert>) {
+        let _ = alerts;
+    }
+}

@@ -1,0 +1,397 @@
+//! Honest participants.
+//!
+//! Each is a small state machine over the public book and the external
+//! reference price. None of them abuses the market, but several look like
+//! abusers to a careless rule: market makers cancel most of what they
+//! place, mobile retail traders change IP address between sessions, and
+//! some retail traders connect through foreign VPN exits.
+
+use std::collections::VecDeque;
+
+use rand::Rng;
+
+use super::{Agent, Ctx};
+use crate::access::{Access, Channel, Network, RegionId, DOMESTIC_REGIONS, REGIONS};
+use crate::agents::population::IpPlan;
+use crate::config::{
+    ApiTraderConfig, ArbitrageConfig, ExecutionConfig, MarketMakerConfig, MomentumConfig,
+    RetailConfig,
+};
+use crate::exchange::OrderRequest;
+use crate::types::{InstrumentId, Nanos, OrderId, Price, Qty, Side};
+
+/// Limit orders an agent intends to cancel at a given time.
+#[derive(Debug, Default)]
+pub(crate) struct OpenOrders {
+    orders: Vec<(OrderId, Nanos)>,
+}
+
+impl OpenOrders {
+    pub(crate) fn push(&mut self, order: OrderId, cancel_at: Nanos) {
+        self.orders.push((order, cancel_at));
+    }
+
+    /// Cancels the orders that are due, forgets those that filled, and
+    /// returns how many were cancelled.
+    pub(crate) fn cancel_due(&mut self, ctx: &mut Ctx<'_>, access: Access) -> usize {
+        let now = ctx.now;
+        let mut cancelled = 0;
+        self.orders.retain(|&(order, due)| {
+            if due <= now {
+                cancelled += usize::from(ctx.cancel(access, order).is_some());
+                false
+            } else {
+                ctx.exchange.resting_qty(order).is_some()
+            }
+        });
+        cancelled
+    }
+
+    pub(crate) fn next_due(&self) -> Option<Nanos> {
+        self.orders.iter().map(|&(_, due)| due).min()
+    }
+}
+
+/// Picks the earliest of an action time and an optional due time.
+fn earliest(action: Nanos, due: Option<Nanos>) -> Nanos {
+    due.map_or(action, |d| d.min(action))
+}
+
+/// A retail trader on the web or mobile front end.
+///
+/// Trades in sessions (so activity is bursty), mostly at or near the touch,
+/// with a share of market orders. Mobile users get a new address from their
+/// carrier each session; some travel inside the country, and some connect
+/// through a foreign VPN now and then.
+pub(crate) struct Retail {
+    pub(crate) cfg: RetailConfig,
+    pub(crate) home: Access,
+    pub(crate) current: Access,
+    pub(crate) uses_vpn: bool,
+    pub(crate) ips: IpPlan,
+    pub(crate) open: OpenOrders,
+    pub(crate) session_left: u32,
+    pub(crate) next_action: Nanos,
+}
+
+impl Retail {
+    fn start_session(&mut self, ctx: &mut Ctx<'_>) {
+        let mean_extra = (self.cfg.orders_per_session - 1.0).max(0.0);
+        let extra = rand_distr::Poisson::new(mean_extra.max(1e-9))
+            .map_or(0.0, |d| rand_distr::Distribution::sample(&d, ctx.rng));
+        self.session_left = 1 + extra as u32;
+
+        let mut access = self.home;
+        if self.uses_vpn && ctx.chance(0.3) {
+            let region = RegionId(ctx.rng.random_range(DOMESTIC_REGIONS..REGIONS.len() as u16));
+            access.region = region;
+            access.network = Network::Vpn;
+            access.ip = self.ips.draw(ctx.rng, region, Network::Vpn);
+        } else if access.channel == Channel::Mobile {
+            if ctx.chance(self.cfg.travel_share) {
+                access.region = RegionId(ctx.rng.random_range(0..DOMESTIC_REGIONS));
+            }
+            access.ip = self.ips.draw(ctx.rng, access.region, Network::Mobile);
+        }
+        self.current = access;
+    }
+
+    fn place(&mut self, ctx: &mut Ctx<'_>) {
+        let instrument = ctx.pick_instrument();
+        let side = ctx.side();
+        let qty = ctx.qty(instrument, self.cfg.size_multiplier);
+        let touch = ctx.touch(instrument);
+        if ctx.chance(self.cfg.market_order_share) && touch.best(side.opposite()).is_some() {
+            ctx.submit(self.current, OrderRequest::market(instrument, side, qty));
+            return;
+        }
+
+        // Passive orders cluster at the touch and thin out behind it; a few
+        // improve the price when the spread leaves room.
+        let best = ctx.passive_price(instrument, side);
+        let spread = match (touch.bid, touch.ask) {
+            (Some(b), Some(a)) => a.0 - b.0,
+            _ => 1,
+        };
+        let behind = if spread > 1 && ctx.chance(0.25) {
+            -1
+        } else {
+            let g = rand_distr::Geometric::new(0.45).map_or(0, |d| rand_distr::Distribution::sample(&d, ctx.rng));
+            g.min(20) as i64
+        };
+        let price = best - side.sign() * behind;
+        if price.0 <= 0 {
+            return;
+        }
+        if let Some(placed) = ctx.limit(self.current, instrument, side, price, qty)
+            && placed.resting > Qty::ZERO
+        {
+            let lifetime = ctx.exp(self.cfg.order_lifetime);
+            self.open.push(placed.id, ctx.now + lifetime);
+        }
+    }
+}
+
+impl Agent for Retail {
+    fn wake(&mut self, ctx: &mut Ctx<'_>) -> Option<Nanos> {
+        self.open.cancel_due(ctx, self.current);
+        if ctx.now >= self.next_action {
+            if self.session_left == 0 {
+                self.start_session(ctx);
+            }
+            self.place(ctx);
+            self.session_left -= 1;
+            self.next_action = if self.session_left > 0 {
+                ctx.now + ctx.exp(self.cfg.order_gap)
+            } else {
+                let mean = Nanos::from_secs_f64(3600.0 / self.cfg.sessions_per_hour.max(1e-9));
+                ctx.now + ctx.exp(mean)
+            };
+        }
+        Some(earliest(self.next_action, self.open.next_due()))
+    }
+}
+
+/// A small honest API trader: a hobbyist's bot on a home line or a rented
+/// server, trading a few times a minute. These accounts' keys are the ones
+/// outside operators lease.
+pub(crate) struct ApiTrader {
+    pub(crate) cfg: ApiTraderConfig,
+    pub(crate) access: Access,
+    pub(crate) instrument: InstrumentId,
+    pub(crate) open: OpenOrders,
+    pub(crate) next_action: Nanos,
+}
+
+impl Agent for ApiTrader {
+    fn wake(&mut self, ctx: &mut Ctx<'_>) -> Option<Nanos> {
+        self.open.cancel_due(ctx, self.access);
+        if ctx.now >= self.next_action {
+            let side = ctx.side();
+            let qty = ctx.qty(self.instrument, self.cfg.size_multiplier);
+            if ctx.chance(self.cfg.taker_share) {
+                ctx.take(self.access, self.instrument, side, qty, 1);
+            } else {
+                let price = ctx.passive_price(self.instrument, side);
+                if let Some(placed) = ctx.limit(self.access, self.instrument, side, price, qty)
+                    && placed.resting > Qty::ZERO
+                {
+                    let lifetime = ctx.exp(self.cfg.order_lifetime);
+                    self.open.push(placed.id, ctx.now + lifetime);
+                }
+            }
+            self.next_action = ctx.now + ctx.exp(self.cfg.order_gap);
+        }
+        Some(earliest(self.next_action, self.open.next_due()))
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Quote {
+    id: OrderId,
+    side: Side,
+    price: Price,
+    known_qty: Qty,
+}
+
+/// A market maker: quotes several levels on both sides around the
+/// reference price, skewed against its inventory, and requotes whenever the
+/// fair price moves. Most of what it places is cancelled, which is normal.
+pub(crate) struct MarketMaker {
+    pub(crate) cfg: MarketMakerConfig,
+    pub(crate) access: Access,
+    pub(crate) instrument: InstrumentId,
+    pub(crate) quotes: Vec<Quote>,
+    pub(crate) inventory: i64,
+}
+
+impl MarketMaker {
+    pub(crate) fn new(cfg: MarketMakerConfig, access: Access, instrument: InstrumentId) -> Self {
+        MarketMaker { cfg, access, instrument, quotes: Vec::new(), inventory: 0 }
+    }
+
+    /// Learns the fills since the last wake from what is left of each quote.
+    fn reconcile(&mut self, ctx: &Ctx<'_>) {
+        let mut inventory = self.inventory;
+        self.quotes.retain_mut(|q| {
+            let left = ctx.exchange.resting_qty(q.id).unwrap_or(Qty::ZERO);
+            inventory += q.side.sign() * (q.known_qty - left).0;
+            q.known_qty = left;
+            left > Qty::ZERO
+        });
+        self.inventory = inventory;
+    }
+}
+
+impl Agent for MarketMaker {
+    fn wake(&mut self, ctx: &mut Ctx<'_>) -> Option<Nanos> {
+        self.reconcile(ctx);
+        let typical = ctx.instrument(self.instrument).typical_qty.0.max(1) as f64;
+        let skew = (self.cfg.inventory_skew * self.inventory as f64 / typical).round() as i64;
+        let fair = ctx.reference(self.instrument) - skew;
+
+        let desired = |side: Side, level: u32| -> Price {
+            let distance = self.cfg.half_spread + i64::from(level) * self.cfg.level_step;
+            fair - side.sign() * distance
+        };
+        let wanted: Vec<(Side, Price)> = (0..self.cfg.levels)
+            .flat_map(|l| [(Side::Buy, desired(Side::Buy, l)), (Side::Sell, desired(Side::Sell, l))])
+            .collect();
+
+        // Pull quotes that are no longer wanted; keep the rest and their
+        // queue priority.
+        let access = self.access;
+        let mut kept = Vec::with_capacity(self.quotes.len());
+        for q in self.quotes.drain(..) {
+            if wanted.contains(&(q.side, q.price)) {
+                kept.push(q);
+            } else if let Some(left) = ctx.cancel(access, q.id) {
+                self.inventory += q.side.sign() * (q.known_qty - left).0;
+            }
+        }
+        self.quotes = kept;
+
+        // Place what is missing, never crossing the other side: a maker
+        // does not take.
+        for (side, price) in wanted {
+            if price.0 <= 0 || self.quotes.iter().any(|q| q.side == side && q.price == price) {
+                continue;
+            }
+            let touch = ctx.touch(self.instrument);
+            let crosses = match side {
+                Side::Buy => touch.ask.is_some_and(|a| price >= a),
+                Side::Sell => touch.bid.is_some_and(|b| price <= b),
+            };
+            if crosses {
+                continue;
+            }
+            let qty = ctx.qty(self.instrument, self.cfg.size_multiplier);
+            if let Some(placed) = ctx.limit(access, self.instrument, side, price, qty) {
+                self.quotes.push(Quote { id: placed.id, side, price, known_qty: placed.resting });
+            }
+        }
+        Some(ctx.now + ctx.jitter(self.cfg.refresh, 0.5, 1.5))
+    }
+}
+
+/// A momentum trader: buys after the mid price has risen over its lookback
+/// or when bids outweigh offers at the touch, and the reverse. It is the
+/// participant a spoofer tries to fool.
+pub(crate) struct Momentum {
+    pub(crate) cfg: MomentumConfig,
+    pub(crate) access: Access,
+    pub(crate) instrument: InstrumentId,
+    pub(crate) mids: VecDeque<i64>,
+}
+
+impl Agent for Momentum {
+    fn wake(&mut self, ctx: &mut Ctx<'_>) -> Option<Nanos> {
+        let book = ctx.book(self.instrument);
+        if let (Some(bid), Some(ask)) = (book.best_bid(), book.best_ask()) {
+            let mid2 = bid.price.0 + ask.price.0;
+            self.mids.push_back(mid2);
+            if self.mids.len() > self.cfg.lookback as usize {
+                self.mids.pop_front();
+            }
+            let trend = (mid2 - self.mids[0]) / 2;
+            let imbalance = bid.qty.0 as f64 / (bid.qty.0 + ask.qty.0) as f64;
+            let side = if trend >= self.cfg.threshold || imbalance > self.cfg.imbalance_threshold {
+                Some(Side::Buy)
+            } else if trend <= -self.cfg.threshold || imbalance < 1.0 - self.cfg.imbalance_threshold
+            {
+                Some(Side::Sell)
+            } else {
+                None
+            };
+            if let Some(side) = side {
+                let qty = ctx.qty(self.instrument, self.cfg.size_multiplier);
+                ctx.take(self.access, self.instrument, side, qty, 1);
+                self.mids.clear();
+            }
+        }
+        Some(ctx.now + ctx.exp(self.cfg.check_gap))
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Parent {
+    side: Side,
+    left: Qty,
+    children_left: u32,
+    gap: Nanos,
+}
+
+/// An execution algorithm: works a parent order by sending equal child
+/// orders at regular intervals, each crossing the spread by one tick.
+pub(crate) struct Execution {
+    pub(crate) cfg: ExecutionConfig,
+    pub(crate) access: Access,
+    pub(crate) instrument: InstrumentId,
+    pub(crate) parent: Option<Parent>,
+}
+
+impl Agent for Execution {
+    fn wake(&mut self, ctx: &mut Ctx<'_>) -> Option<Nanos> {
+        let mut parent = match self.parent {
+            Some(p) => p,
+            None => {
+                let children = self.cfg.children.max(1);
+                let duration = ctx.jitter(self.cfg.parent_duration, 0.5, 1.5);
+                Parent {
+                    side: ctx.side(),
+                    left: ctx.qty(self.instrument, self.cfg.parent_size_multiplier),
+                    children_left: children,
+                    gap: Nanos(duration.0 / u64::from(children)),
+                }
+            }
+        };
+
+        let min_qty = ctx.instrument(self.instrument).spec.min_qty;
+        let child = Qty((parent.left.0 / i64::from(parent.children_left)).max(min_qty.0));
+        let child = child.min(parent.left);
+        if child >= min_qty
+            && let Some(placed) = ctx.take(self.access, self.instrument, parent.side, child, 1)
+        {
+            parent.left -= placed.filled;
+        }
+        parent.children_left -= 1;
+
+        if parent.children_left == 0 || parent.left < min_qty {
+            self.parent = None;
+            Some(ctx.now + ctx.exp(self.cfg.pause))
+        } else {
+            self.parent = Some(parent);
+            Some(ctx.now + ctx.jitter(parent.gap, 0.8, 1.2))
+        }
+    }
+}
+
+/// An arbitrageur: when the book's touch strays from the external
+/// reference price by more than its threshold, trades it back.
+pub(crate) struct Arbitrageur {
+    pub(crate) cfg: ArbitrageConfig,
+    pub(crate) access: Access,
+    pub(crate) instrument: InstrumentId,
+}
+
+impl Agent for Arbitrageur {
+    fn wake(&mut self, ctx: &mut Ctx<'_>) -> Option<Nanos> {
+        let reference = ctx.reference(self.instrument);
+        let touch = ctx.touch(self.instrument);
+        let threshold = self.cfg.threshold;
+        let trade = match (touch.bid, touch.ask) {
+            (_, Some(ask)) if ask.0 <= reference.0 - threshold => {
+                Some((Side::Buy, reference - threshold))
+            }
+            (Some(bid), _) if bid.0 >= reference.0 + threshold => {
+                Some((Side::Sell, reference + threshold))
+            }
+            _ => None,
+        };
+        if let Some((side, limit)) = trade {
+            let qty = ctx.qty(self.instrument, self.cfg.size_multiplier);
+            ctx.submit(self.access, OrderRequest::ioc(self.instrument, side, limit, qty));
+        }
+        Some(ctx.now + ctx.exp(self.cfg.check_gap))
+    }
+}

@@ -1,0 +1,204 @@
+//! The participants of the simulated market.
+//!
+//! An agent is woken by the scheduler, looks at the market through a
+//! [`Ctx`], sends orders and cancels through the exchange gateway, and says
+//! when it next wants to wake. It draws randomness only from the stream the
+//! context hands it, which belongs to that agent alone.
+//!
+//! Honest participants: retail traders, small API traders, market makers,
+//! momentum traders, execution algorithms and arbitrageurs. Abusive
+//! participants record what they do in the ground truth as they do it.
+
+mod abuse;
+mod honest;
+pub(crate) mod population;
+
+use rand::Rng;
+use rand_distr::{Distribution, Exp, LogNormal};
+
+use crate::access::Access;
+use crate::book::Book;
+use crate::config::InstrumentConfig;
+use crate::event::OrderType;
+use crate::exchange::{Exchange, OrderRequest, Placed};
+use crate::rng::Stream;
+use crate::truth::TruthRecorder;
+use crate::types::{InstrumentId, Nanos, OrderId, Price, Qty, Side};
+use crate::world::Reference;
+
+/// A participant in the market.
+pub trait Agent {
+    /// Acts at `ctx.now` and returns when the agent next wants to wake, or
+    /// `None` when it is done for the session. A returned time earlier than
+    /// or equal to now is moved one nanosecond later.
+    fn wake(&mut self, ctx: &mut Ctx<'_>) -> Option<Nanos>;
+}
+
+/// What an agent sees and touches while it acts.
+pub struct Ctx<'a> {
+    /// The current simulated time.
+    pub now: Nanos,
+    /// The agent's own random stream.
+    pub rng: &'a mut Stream,
+    /// The exchange.
+    pub exchange: &'a mut Exchange,
+    /// The external reference prices.
+    pub reference: &'a Reference,
+    /// The instruments and their market parameters.
+    pub instruments: &'a [InstrumentConfig],
+    /// The ground-truth recorder, used by abusive agents only.
+    pub truth: &'a mut TruthRecorder,
+}
+
+/// The best prices of one book.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Touch {
+    /// The best bid, if any.
+    pub bid: Option<Price>,
+    /// The best ask, if any.
+    pub ask: Option<Price>,
+}
+
+impl Touch {
+    /// Returns the best price on one side.
+    pub fn best(&self, side: Side) -> Option<Price> {
+        match side {
+            Side::Buy => self.bid,
+            Side::Sell => self.ask,
+        }
+    }
+}
+
+impl Ctx<'_> {
+    /// Sends an order; a refusal is already public, so it is only `None`
+    /// here.
+    pub fn submit(&mut self, access: Access, req: OrderRequest) -> Option<Placed> {
+        self.exchange.submit(self.now, access, req).ok()
+    }
+
+    /// Sends a limit order at `price`, or nothing when the price is not
+    /// positive.
+    pub fn limit(
+        &mut self,
+        access: Access,
+        instrument: InstrumentId,
+        side: Side,
+        price: Price,
+        qty: Qty,
+    ) -> Option<Placed> {
+        self.submit(access, OrderRequest::limit(instrument, side, price, qty))
+    }
+
+    /// Cancels an order and returns the quantity that left the book, or
+    /// `None` when it was no longer resting.
+    pub fn cancel(&mut self, access: Access, order: OrderId) -> Option<Qty> {
+        // A cancel of an order that already filled is a real client's
+        // mistake too, but agents know their fills: they only cancel
+        // what still rests, so that rejects in the stream stay meaningful.
+        self.exchange.resting_qty(order)?;
+        self.exchange.cancel(self.now, access, order).ok()
+    }
+
+    /// Returns an instrument's book.
+    pub fn book(&self, instrument: InstrumentId) -> &Book {
+        self.exchange.book(instrument)
+    }
+
+    /// Returns an instrument's best prices.
+    pub fn touch(&self, instrument: InstrumentId) -> Touch {
+        let book = self.book(instrument);
+        Touch { bid: book.best_bid().map(|l| l.price), ask: book.best_ask().map(|l| l.price) }
+    }
+
+    /// Returns the reference price of an instrument.
+    pub fn reference(&self, instrument: InstrumentId) -> Price {
+        self.reference.price(instrument)
+    }
+
+    /// Returns the instrument's configuration.
+    pub fn instrument(&self, instrument: InstrumentId) -> &InstrumentConfig {
+        &self.instruments[usize::from(instrument.0)]
+    }
+
+    /// Draws an exponentially distributed delay with the given mean, at
+    /// least one nanosecond.
+    pub fn exp(&mut self, mean: Nanos) -> Nanos {
+        let mean = mean.0.max(1) as f64;
+        let draw: f64 = Exp::new(1.0 / mean).map_or(mean, |d| d.sample(self.rng));
+        Nanos((draw as u64).max(1))
+    }
+
+    /// Draws a delay uniformly between `lo` and `hi` times `mean`.
+    pub fn jitter(&mut self, mean: Nanos, lo: f64, hi: f64) -> Nanos {
+        let f: f64 = self.rng.random_range(lo..hi);
+        Nanos(((mean.0 as f64 * f) as u64).max(1))
+    }
+
+    /// Returns true with probability `p`.
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.rng.random_bool(p.clamp(0.0, 1.0))
+    }
+
+    /// Draws a side, each with probability one half.
+    pub fn side(&mut self) -> Side {
+        if self.rng.random_bool(0.5) { Side::Buy } else { Side::Sell }
+    }
+
+    /// Draws an order size: log-normal around `multiplier` times the
+    /// instrument's typical size, within the instrument's limits.
+    pub fn qty(&mut self, instrument: InstrumentId, multiplier: f64) -> Qty {
+        let cfg = self.instrument(instrument);
+        let median = cfg.typical_qty.0 as f64 * multiplier;
+        let (lo, hi) = (cfg.spec.min_qty.0, cfg.spec.max_qty.0);
+        let draw = LogNormal::new(median.max(1.0).ln(), 0.7).map_or(median, |d| d.sample(self.rng));
+        Qty((draw.round() as i64).clamp(lo, hi))
+    }
+
+    /// Draws an instrument in proportion to the instruments' activity
+    /// weights.
+    pub fn pick_instrument(&mut self) -> InstrumentId {
+        let total: f64 = self.instruments.iter().map(|i| i.activity_weight).sum();
+        let mut x = self.rng.random_range(0.0..total.max(f64::MIN_POSITIVE));
+        for (i, cfg) in self.instruments.iter().enumerate() {
+            if x < cfg.activity_weight {
+                return InstrumentId(i as u16);
+            }
+            x -= cfg.activity_weight;
+        }
+        InstrumentId(0)
+    }
+
+    /// Returns a passive price for `side`: the best price on that side, or
+    /// one tick inside the reference price on an empty side.
+    pub fn passive_price(&self, instrument: InstrumentId, side: Side) -> Price {
+        match self.touch(instrument).best(side) {
+            Some(p) => p,
+            None => self.reference(instrument) - side.sign(),
+        }
+    }
+
+    /// Sends an immediate-or-cancel order that crosses the spread by up to
+    /// `slippage` ticks, or a limit at the reference price when the other
+    /// side is empty.
+    pub fn take(
+        &mut self,
+        access: Access,
+        instrument: InstrumentId,
+        side: Side,
+        qty: Qty,
+        slippage: i64,
+    ) -> Option<Placed> {
+        let price = match self.touch(instrument).best(side.opposite()) {
+            Some(p) => p + side.sign() * slippage,
+            None => return None,
+        };
+        let req = OrderRequest {
+            instrument,
+            side,
+            order_type: OrderType::ImmediateOrCancel,
+            price: Some(price),
+            qty,
+        };
+        self.submit(access, req)
+    }
+}

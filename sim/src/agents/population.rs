@@ -1,0 +1,360 @@
+//! Builds the participants of a run from its configuration.
+//!
+//! Account and key ids are drawn at random from a wide range, so nothing
+//! about an id (its size, its neighbours) tells which role it has; a
+//! detector that keyed on ids would learn nothing. Each agent gets its own
+//! random stream, named by role and index, so adding a participant leaves
+//! every other participant's draws unchanged.
+
+use std::collections::{HashSet, VecDeque};
+
+use rand::Rng;
+
+use super::abuse::{KeySharingOperator, MicroBurster, Spoofer, Window, WashRing};
+use super::honest::{
+    ApiTrader, Arbitrageur, Execution, MarketMaker, Momentum, OpenOrders, Retail,
+};
+use super::Agent;
+use crate::access::{Access, Channel, Client, Ip, Network, RegionId, DOMESTIC_REGIONS, REGIONS};
+use crate::config::Config;
+use crate::rng::{self, Stream};
+use crate::types::{AccountId, InstrumentId, KeyId, Nanos};
+
+/// Where addresses come from: each region and network kind has its own
+/// block, as geolocation databases would show.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct IpPlan;
+
+impl IpPlan {
+    /// Draws an address in the block of `region` and `network`.
+    pub(crate) fn draw(self, rng: &mut Stream, region: RegionId, network: Network) -> Ip {
+        let net = match network {
+            Network::Home => 0,
+            Network::Mobile => 1,
+            Network::Cloud => 2,
+            Network::Vpn => 3,
+        };
+        let block = 11 + u32::from(region.0) * 4 + net;
+        Ip(block << 24 | (rng.random::<u32>() & 0x00FF_FFFF))
+    }
+}
+
+/// One participant, ready to be scheduled.
+pub(crate) struct Participant {
+    pub(crate) agent: Box<dyn Agent>,
+    pub(crate) stream: Stream,
+    pub(crate) first_wake: Nanos,
+}
+
+/// Everyone in the market, and the public roster of accounts and keys.
+pub(crate) struct Population {
+    pub(crate) participants: Vec<Participant>,
+    pub(crate) accounts: Vec<AccountId>,
+    pub(crate) keys: Vec<(KeyId, AccountId)>,
+}
+
+struct Ids {
+    rng: Stream,
+    accounts: HashSet<u32>,
+    keys: HashSet<u32>,
+    roster: Vec<AccountId>,
+    key_owners: Vec<(KeyId, AccountId)>,
+}
+
+impl Ids {
+    fn account(&mut self) -> AccountId {
+        loop {
+            let id = self.rng.random_range(100_000..100_000_000);
+            if self.accounts.insert(id) {
+                self.roster.push(AccountId(id));
+                return AccountId(id);
+            }
+        }
+    }
+
+    fn key(&mut self, owner: AccountId) -> KeyId {
+        loop {
+            let id = self.rng.random_range(1_000_000..1_000_000_000);
+            if self.keys.insert(id) {
+                self.key_owners.push((KeyId(id), owner));
+                return KeyId(id);
+            }
+        }
+    }
+
+    /// A new account with one API key, trading from a cloud server.
+    fn api_account(&mut self, rng: &mut Stream, region: RegionId, client: Client) -> Access {
+        let account = self.account();
+        let key = self.key(account);
+        Access {
+            account,
+            channel: Channel::Api(key),
+            ip: IpPlan.draw(rng, region, Network::Cloud),
+            region,
+            network: Network::Cloud,
+            client,
+        }
+    }
+}
+
+const SEOUL: RegionId = RegionId(0);
+
+fn domestic_region(rng: &mut Stream) -> RegionId {
+    // Most of the population lives in and around the capital.
+    let x: f64 = rng.random();
+    RegionId(match x {
+        x if x < 0.55 => 0,
+        x if x < 0.70 => 1,
+        x if x < 0.85 => 2,
+        _ => 3,
+    })
+}
+
+fn foreign_region(rng: &mut Stream) -> RegionId {
+    RegionId(rng.random_range(DOMESTIC_REGIONS..REGIONS.len() as u16))
+}
+
+fn in_house_tool(rng: &mut Stream) -> Client {
+    Client::Unknown(rng.random())
+}
+
+fn known_library(rng: &mut Stream) -> Client {
+    Client::KnownLibrary(rng.random_range(0..6))
+}
+
+fn window(rng: &mut Stream, duration: Nanos, mean_length: Nanos) -> Window {
+    let length = (mean_length.0 as f64 * rng.random_range(0.6..1.4)) as u64;
+    let length = length.min(duration.0 / 2).max(1);
+    let earliest = duration.0 / 50;
+    let latest = duration.0.saturating_sub(length).max(earliest + 1);
+    let start = rng.random_range(earliest..latest);
+    Window { start: Nanos(start), end: Nanos(start + length) }
+}
+
+fn pick_instrument(rng: &mut Stream, config: &Config) -> InstrumentId {
+    let total: f64 = config.instruments.iter().map(|i| i.activity_weight).sum();
+    let mut x = rng.random_range(0.0..total.max(f64::MIN_POSITIVE));
+    for (i, cfg) in config.instruments.iter().enumerate() {
+        if x < cfg.activity_weight {
+            return InstrumentId(i as u16);
+        }
+        x -= cfg.activity_weight;
+    }
+    InstrumentId(0)
+}
+
+/// Builds every participant of the run.
+pub(crate) fn build(config: &Config) -> Population {
+    let seed = config.seed;
+    let mut ids = Ids {
+        rng: rng::stream(seed, "ids", 0),
+        accounts: HashSet::new(),
+        keys: HashSet::new(),
+        roster: Vec::new(),
+        key_owners: Vec::new(),
+    };
+    let mut out = Vec::new();
+    let mut add = |agent: Box<dyn Agent>, stream: Stream, first_wake: Nanos| {
+        out.push(Participant { agent, stream, first_wake });
+    };
+
+    // Market makers go first so that the books fill before anyone trades.
+    for (i, inst) in config.instruments.iter().enumerate() {
+        for m in 0..inst.market_makers {
+            let mut s = rng::stream(seed, "market_maker", (i as u64) << 32 | u64::from(m));
+            let tool = in_house_tool(&mut s);
+            let access = ids.api_account(&mut s, SEOUL, tool);
+            let first = Nanos::from_millis(s.random_range(0..50));
+            let agent = MarketMaker::new(config.market_makers.clone(), access, InstrumentId(i as u16));
+            add(Box::new(agent), s, first);
+        }
+    }
+
+    for r in 0..config.retail.accounts {
+        let mut s = rng::stream(seed, "retail", u64::from(r));
+        let account = ids.account();
+        let region = domestic_region(&mut s);
+        let mobile = s.random_bool(config.retail.mobile_share.clamp(0.0, 1.0));
+        let (channel, network, client) = if mobile {
+            (Channel::Mobile, Network::Mobile, Client::OfficialApp)
+        } else {
+            (Channel::Web, Network::Home, Client::OfficialWeb)
+        };
+        let home = Access { account, channel, ip: IpPlan.draw(&mut s, region, network), region, network, client };
+        let uses_vpn = s.random_bool(config.retail.vpn_share.clamp(0.0, 1.0));
+        let mean = Nanos::from_secs_f64(3600.0 / config.retail.sessions_per_hour.max(1e-9));
+        let first = Nanos((mean.0 as f64 * s.random::<f64>()) as u64 + 1);
+        let agent = Retail {
+            cfg: config.retail.clone(),
+            home,
+            current: home,
+            uses_vpn,
+            ips: IpPlan,
+            open: OpenOrders::default(),
+            session_left: 0,
+            next_action: first,
+        };
+        add(Box::new(agent), s, first);
+    }
+
+    let mut api_traders = Vec::new();
+    for a in 0..config.api_traders.accounts {
+        let mut s = rng::stream(seed, "api_trader", u64::from(a));
+        let region = domestic_region(&mut s);
+        let client = if s.random_bool(0.7) { known_library(&mut s) } else { in_house_tool(&mut s) };
+        let mut access = ids.api_account(&mut s, region, client);
+        if s.random_bool(0.7) {
+            access.network = Network::Home;
+            access.ip = IpPlan.draw(&mut s, region, Network::Home);
+        }
+        api_traders.push(access);
+        let instrument = pick_instrument(&mut s, config);
+        let first = Nanos::from_secs_f64(s.random_range(0.0..30.0));
+        let agent = ApiTrader {
+            cfg: config.api_traders.clone(),
+            access,
+            instrument,
+            open: OpenOrders::default(),
+            next_action: first,
+        };
+        add(Box::new(agent), s, first);
+    }
+
+    for a in 0..config.momentum.accounts {
+        let mut s = rng::stream(seed, "momentum", u64::from(a));
+        let tool = in_house_tool(&mut s);
+        let access = ids.api_account(&mut s, SEOUL, tool);
+        let instrument = pick_instrument(&mut s, config);
+        let first = Nanos::from_secs_f64(s.random_range(1.0..10.0));
+        let agent = Momentum { cfg: config.momentum.clone(), access, instrument, mids: VecDeque::new() };
+        add(Box::new(agent), s, first);
+    }
+
+    for a in 0..config.execution.accounts {
+        let mut s = rng::stream(seed, "execution", u64::from(a));
+        let tool = known_library(&mut s);
+        let access = ids.api_account(&mut s, SEOUL, tool);
+        let instrument = pick_instrument(&mut s, config);
+        let first = Nanos::from_secs_f64(s.random_range(1.0..120.0));
+        let agent = Execution { cfg: config.execution.clone(), access, instrument, parent: None };
+        add(Box::new(agent), s, first);
+    }
+
+    for a in 0..config.arbitrage.accounts {
+        let mut s = rng::stream(seed, "arbitrage", u64::from(a));
+        let tool = in_house_tool(&mut s);
+        let access = ids.api_account(&mut s, SEOUL, tool);
+        let instrument = InstrumentId((a as usize % config.instruments.len()) as u16);
+        let first = Nanos::from_secs_f64(s.random_range(1.0..5.0));
+        let agent = Arbitrageur { cfg: config.arbitrage.clone(), access, instrument };
+        add(Box::new(agent), s, first);
+    }
+
+    // Operators lease keys from distinct small API traders.
+    let abuse = &config.abuse;
+    let mut plan = rng::stream(seed, "key_sharing_plan", 0);
+    let mut owners: Vec<usize> = (0..api_traders.len()).collect();
+    for e in 0..abuse.key_sharing.episodes {
+        let mut s = rng::stream(seed, "key_sharing", u64::from(e));
+        let wanted = s.random_range(1..=abuse.key_sharing.max_keys_per_operator.max(1)) as usize;
+        let region = foreign_region(&mut s);
+        let ip = IpPlan.draw(&mut s, region, Network::Cloud);
+        let client = in_house_tool(&mut s);
+        let mut leases = Vec::new();
+        for _ in 0..wanted.min(owners.len()) {
+            let owner = owners.swap_remove(plan.random_range(0..owners.len()));
+            let mut access = api_traders[owner];
+            access.ip = ip;
+            access.region = region;
+            access.network = Network::Cloud;
+            access.client = client;
+            leases.push(access);
+        }
+        if leases.is_empty() {
+            break;
+        }
+        let window = window(&mut s, config.duration, abuse.key_sharing.episode_length);
+        let instrument = pick_instrument(&mut s, config);
+        let agent = KeySharingOperator {
+            leases,
+            window,
+            order_gap: abuse.key_sharing.order_gap,
+            instrument,
+            size_multiplier: config.api_traders.size_multiplier,
+            episode: None,
+            open: Vec::new(),
+        };
+        add(Box::new(agent), s, window.start);
+    }
+
+    for e in 0..abuse.spoofing.episodes {
+        let mut s = rng::stream(seed, "spoofing", u64::from(e));
+        let tool = known_library(&mut s);
+        let access = ids.api_account(&mut s, SEOUL, tool);
+        let window = window(&mut s, config.duration, abuse.spoofing.episode_length);
+        let layers = s.random_range(1..=abuse.spoofing.max_layers.max(1));
+        let instrument = pick_instrument(&mut s, config);
+        let agent = Spoofer::new(
+            access,
+            instrument,
+            window,
+            layers,
+            abuse.spoofing.spoof_size_multiplier,
+            abuse.spoofing.patience,
+        );
+        add(Box::new(agent), s, window.start);
+    }
+
+    // Wash rings inflate the least active instrument's volume.
+    let thin = config
+        .instruments
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.activity_weight.total_cmp(&b.1.activity_weight))
+        .map_or(InstrumentId(0), |(i, _)| InstrumentId(i as u16));
+    for e in 0..abuse.wash_trading.episodes {
+        let mut s = rng::stream(seed, "wash_trading", u64::from(e));
+        let size = s.random_range(1..=abuse.wash_trading.max_ring_size.max(1));
+        let region = domestic_region(&mut s);
+        let tool = known_library(&mut s);
+        let members = (0..size).map(|_| ids.api_account(&mut s, region, tool)).collect();
+        let window = window(&mut s, config.duration, abuse.wash_trading.episode_length);
+        let agent = WashRing {
+            members,
+            instrument: thin,
+            window,
+            trade_gap: abuse.wash_trading.trade_gap,
+            volume_target: abuse.wash_trading.volume_target_trades,
+            trades: 0,
+            turn: 0,
+            episode: None,
+        };
+        add(Box::new(agent), s, window.start);
+    }
+
+    for e in 0..abuse.micro_burst.episodes {
+        let mut s = rng::stream(seed, "micro_burst", u64::from(e));
+        let tool = in_house_tool(&mut s);
+        let access = ids.api_account(&mut s, SEOUL, tool);
+        let window = window(&mut s, config.duration, Nanos(abuse.micro_burst.burst_length.0 * 4));
+        let instrument = pick_instrument(&mut s, config);
+        let agent = MicroBurster {
+            access,
+            instrument,
+            first_burst: window.start,
+            bursts_left: abuse.micro_burst.bursts_per_episode.max(1),
+            burst_length: abuse.micro_burst.burst_length,
+            order_gap: abuse.micro_burst.order_gap,
+            burst_end: None,
+            open: VecDeque::new(),
+            episode: None,
+        };
+        add(Box::new(agent), s, window.start);
+    }
+
+    let mut accounts = ids.roster;
+    accounts.sort();
+    let mut keys = ids.key_owners;
+    keys.sort();
+    Population { participants: out, accounts, keys }
+}

@@ -1,0 +1,497 @@
+//! A limit order book for one instrument, with price-time priority.
+//!
+//! Resting orders live in a slab and are chained into one first-in-first-out
+//! queue per price level; levels are kept in an ordered map per side. An
+//! incoming order is matched against the opposite side best price first, and
+//! within a price oldest first; every fill is priced at the resting order's
+//! price.
+//!
+//! Invariants, checked after every operation in debug builds and in full by
+//! [`Book::check_invariants`]:
+//! - the book is never crossed at rest: best bid < best ask;
+//! - no level is empty: each level holds at least one order, and its total
+//!   quantity is the sum of its orders' remaining quantities;
+//! - every resting order has a positive remaining quantity, is indexed by its
+//!   id, and sits on the level of its own side and price;
+//! - within a level, orders are in arrival order (a partial fill keeps an
+//!   order's place).
+
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+
+use crate::types::{OrderId, Price, Qty, Side};
+
+const NIL: u32 = u32::MAX;
+
+/// One execution of an incoming order against a resting one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fill {
+    /// The resting (maker) order.
+    pub maker: OrderId,
+    /// The price, which is always the resting order's.
+    pub price: Price,
+    /// The quantity traded.
+    pub qty: Qty,
+    /// What is left of the resting order; zero means it left the book.
+    pub maker_remaining: Qty,
+}
+
+/// A resting order as the book holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Resting {
+    /// The order's id.
+    pub id: OrderId,
+    /// Its side.
+    pub side: Side,
+    /// Its limit price.
+    pub price: Price,
+    /// Its remaining quantity.
+    pub qty: Qty,
+}
+
+/// The aggregate of one price level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LevelView {
+    /// The level's price.
+    pub price: Price,
+    /// The total remaining quantity resting at this price.
+    pub qty: Qty,
+    /// The number of orders resting at this price.
+    pub orders: u32,
+}
+
+/// Why the book refused to rest an order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RestError {
+    /// An order with this id is already resting.
+    #[error("order {0:?} is already resting")]
+    DuplicateId(OrderId),
+    /// The order would cross the opposite side; match it first.
+    #[error("order would cross the book at rest")]
+    WouldCross,
+    /// The quantity is not positive.
+    #[error("resting quantity must be positive")]
+    NonPositiveQty,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Level {
+    head: u32,
+    tail: u32,
+    qty: Qty,
+    orders: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    order: Resting,
+    prev: u32,
+    next: u32,
+}
+
+/// The limit order book of one instrument.
+#[derive(Debug, Default, Clone)]
+pub struct Book {
+    bids: BTreeMap<Price, Level>,
+    asks: BTreeMap<Price, Level>,
+    nodes: Vec<Node>,
+    free: Vec<u32>,
+    index: HashMap<OrderId, u32>,
+}
+
+impl Book {
+    /// Creates an empty book.
+    pub fn new() -> Book {
+        Book::default()
+    }
+
+    /// Returns the best bid level, if any.
+    pub fn best_bid(&self) -> Option<LevelView> {
+        self.bids.iter().next_back().map(|(&price, l)| view(price, l))
+    }
+
+    /// Returns the best ask level, if any.
+    pub fn best_ask(&self) -> Option<LevelView> {
+        self.asks.iter().next().map(|(&price, l)| view(price, l))
+    }
+
+    /// Returns the best level of one side, if any.
+    pub fn best(&self, side: Side) -> Option<LevelView> {
+        match side {
+            Side::Buy => self.best_bid(),
+            Side::Sell => self.best_ask(),
+        }
+    }
+
+    /// Returns the levels of one side, best price first.
+    pub fn levels(&self, side: Side) -> Box<dyn Iterator<Item = LevelView> + '_> {
+        match side {
+            Side::Buy => Box::new(self.bids.iter().rev().map(|(&p, l)| view(p, l))),
+            Side::Sell => Box::new(self.asks.iter().map(|(&p, l)| view(p, l))),
+        }
+    }
+
+    /// Returns the total quantity resting at one price on one side.
+    pub fn depth_at(&self, side: Side, price: Price) -> Qty {
+        self.side(side).get(&price).map_or(Qty::ZERO, |l| l.qty)
+    }
+
+    /// Returns a resting order by id.
+    pub fn get(&self, id: OrderId) -> Option<Resting> {
+        self.index.get(&id).map(|&slot| self.nodes[slot as usize].order)
+    }
+
+    /// Returns the number of resting orders.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Tells whether no order is resting.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Returns the orders resting at one level, oldest first.
+    pub fn queue(&self, side: Side, price: Price) -> Vec<Resting> {
+        let mut out = Vec::new();
+        if let Some(level) = self.side(side).get(&price) {
+            let mut slot = level.head;
+            while slot != NIL {
+                let node = &self.nodes[slot as usize];
+                out.push(node.order);
+                slot = node.next;
+            }
+        }
+        out
+    }
+
+    /// Matches an incoming order against the opposite side.
+    ///
+    /// Walks the opposite side best price first and stops at `limit` (a buy
+    /// takes asks at or below it, a sell takes bids at or above it; `None`
+    /// means no limit, as for a market order) or when `qty` is exhausted.
+    /// Appends one [`Fill`] per resting order touched and returns the
+    /// quantity left unfilled. The caller decides whether that remainder
+    /// rests ([`Book::rest`]) or is dropped.
+    pub fn execute(
+        &mut self,
+        side: Side,
+        limit: Option<Price>,
+        qty: Qty,
+        fills: &mut Vec<Fill>,
+    ) -> Qty {
+        let mut left = qty;
+        while left > Qty::ZERO {
+            let opposite = match side {
+                Side::Buy => self.asks.first_entry(),
+                Side::Sell => self.bids.last_entry(),
+            };
+            let Some(mut entry) = opposite else { break };
+            let price = *entry.key();
+            let crosses = match (side, limit) {
+                (_, None) => true,
+                (Side::Buy, Some(l)) => price <= l,
+                (Side::Sell, Some(l)) => price >= l,
+            };
+            if !crosses {
+                break;
+            }
+
+            // Take from the head of the level's queue until it or the
+            // incoming order is exhausted.
+            let level = entry.get_mut();
+            while left > Qty::ZERO && level.head != NIL {
+                let slot = level.head;
+                let node = &mut self.nodes[slot as usize];
+                let traded = left.min(node.order.qty);
+                node.order.qty -= traded;
+                level.qty -= traded;
+                left -= traded;
+                fills.push(Fill {
+                    maker: node.order.id,
+                    price,
+                    qty: traded,
+                    maker_remaining: node.order.qty,
+                });
+                if node.order.qty == Qty::ZERO {
+                    let id = node.order.id;
+                    let next = node.next;
+                    level.head = next;
+                    level.orders -= 1;
+                    if next == NIL {
+                        level.tail = NIL;
+                    } else {
+                        self.nodes[next as usize].prev = NIL;
+                    }
+                    self.index.remove(&id);
+                    self.free.push(slot);
+                }
+            }
+            if level.head == NIL {
+                entry.remove();
+            }
+        }
+        self.debug_check();
+        left
+    }
+
+    /// Rests an order at the back of its price level's queue.
+    ///
+    /// # Errors
+    ///
+    /// Refuses a duplicate live id, a non-positive quantity, and a price
+    /// that would cross the opposite side (match it with [`Book::execute`]
+    /// first).
+    pub fn rest(&mut self, id: OrderId, side: Side, price: Price, qty: Qty) -> Result<(), RestError> {
+        if qty <= Qty::ZERO {
+            return Err(RestError::NonPositiveQty);
+        }
+        let crosses = match side {
+            Side::Buy => self.best_ask().is_some_and(|a| price >= a.price),
+            Side::Sell => self.best_bid().is_some_and(|b| price <= b.price),
+        };
+        if crosses {
+            return Err(RestError::WouldCross);
+        }
+        let slot = match self.free.last() {
+            Some(&slot) => slot,
+            None => self.nodes.len() as u32,
+        };
+        match self.index.entry(id) {
+            Entry::Occupied(_) => return Err(RestError::DuplicateId(id)),
+            Entry::Vacant(v) => {
+                v.insert(slot);
+            }
+        }
+        let order = Resting { id, side, price, qty };
+        let levels = match side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        };
+        let level = levels.entry(price).or_insert(Level { head: NIL, tail: NIL, qty: Qty::ZERO, orders: 0 });
+        let node = Node { order, prev: level.tail, next: NIL };
+        if slot as usize == self.nodes.len() {
+            self.nodes.push(node);
+        } else {
+            self.free.pop();
+            self.nodes[slot as usize] = node;
+        }
+        if level.tail == NIL {
+            level.head = slot;
+        } else {
+            self.nodes[level.tail as usize].next = slot;
+        }
+        level.tail = slot;
+        level.qty += qty;
+        level.orders += 1;
+        self.debug_check();
+        Ok(())
+    }
+
+    /// Removes a resting order and returns it, or `None` if no order with
+    /// this id is resting.
+    pub fn cancel(&mut self, id: OrderId) -> Option<Resting> {
+        let slot = self.index.remove(&id)?;
+        let Node { order, prev, next } = self.nodes[slot as usize];
+        let levels = match order.side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        };
+        let std::collections::btree_map::Entry::Occupied(mut entry) = levels.entry(order.price)
+        else {
+            unreachable!("an indexed order always has its level");
+        };
+        let level = entry.get_mut();
+        if prev == NIL {
+            level.head = next;
+        } else {
+            self.nodes[prev as usize].next = next;
+        }
+        if next == NIL {
+            level.tail = prev;
+        } else {
+            self.nodes[next as usize].prev = prev;
+        }
+        level.qty -= order.qty;
+        level.orders -= 1;
+        if level.orders == 0 {
+            entry.remove();
+        }
+        self.free.push(slot);
+        self.debug_check();
+        Some(order)
+    }
+
+    /// Checks every invariant in the module documentation.
+    ///
+    /// # Errors
+    ///
+    /// Returns a description of the first invariant found broken.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        if let (Some(b), Some(a)) = (self.best_bid(), self.best_ask())
+            && b.price >= a.price
+        {
+            return Err(format!("crossed at rest: bid {:?} >= ask {:?}", b.price, a.price));
+        }
+        let mut seen = 0usize;
+        for (side, levels) in [(Side::Buy, &self.bids), (Side::Sell, &self.asks)] {
+            for (&price, level) in levels {
+                let queue = self.queue(side, price);
+                if queue.is_empty() {
+                    return Err(format!("empty level {price:?} on {side}"));
+                }
+                if queue.len() != level.orders as usize {
+                    return Err(format!("level {price:?} counts {} orders, holds {}", level.orders, queue.len()));
+                }
+                let total: i64 = queue.iter().map(|o| o.qty.0).sum();
+                if total != level.qty.0 {
+                    return Err(format!("level {price:?} total {} != sum {total}", level.qty.0));
+                }
+                for o in &queue {
+                    if o.qty <= Qty::ZERO || o.side != side || o.price != price {
+                        return Err(format!("misplaced or empty order {o:?} at {price:?}"));
+                    }
+                    if self.get(o.id) != Some(*o) {
+                        return Err(format!("order {:?} is not indexed", o.id));
+                    }
+                }
+                seen += queue.len();
+            }
+        }
+        if seen != self.index.len() {
+            return Err(format!("{} orders indexed, {seen} on levels", self.index.len()));
+        }
+        Ok(())
+    }
+
+    /// Cheap checks run after every operation in debug builds: the book is
+    /// not crossed and the touch levels are not empty.
+    fn debug_check(&self) {
+        if cfg!(debug_assertions) {
+            let bid = self.best_bid();
+            let ask = self.best_ask();
+            if let (Some(b), Some(a)) = (bid, ask) {
+                debug_assert!(b.price < a.price, "book crossed at rest: {b:?} / {a:?}");
+            }
+            for l in bid.iter().chain(ask.iter()) {
+                debug_assert!(l.orders > 0 && l.qty > Qty::ZERO, "empty touch level {l:?}");
+            }
+        }
+    }
+
+    fn side(&self, side: Side) -> &BTreeMap<Price, Level> {
+        match side {
+            Side::Buy => &self.bids,
+            Side::Sell => &self.asks,
+        }
+    }
+}
+
+fn view(price: Price, level: &Level) -> LevelView {
+    LevelView { price, qty: level.qty, orders: level.orders }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn buy_limit(book: &mut Book, id: u64, price: i64, qty: i64) -> Vec<Fill> {
+        let mut fills = Vec::new();
+        let left = book.execute(Side::Buy, Some(Price(price)), Qty(qty), &mut fills);
+        if left > Qty::ZERO {
+            book.rest(OrderId(id), Side::Buy, Price(price), left).unwrap();
+        }
+        fills
+    }
+
+    fn sell_limit(book: &mut Book, id: u64, price: i64, qty: i64) -> Vec<Fill> {
+        let mut fills = Vec::new();
+        let left = book.execute(Side::Sell, Some(Price(price)), Qty(qty), &mut fills);
+        if left > Qty::ZERO {
+            book.rest(OrderId(id), Side::Sell, Price(price), left).unwrap();
+        }
+        fills
+    }
+
+    #[test]
+    fn fills_are_priced_at_the_resting_order() {
+        let mut book = Book::new();
+        sell_limit(&mut book, 1, 100, 5);
+        let fills = buy_limit(&mut book, 2, 105, 3);
+        assert_eq!(fills, vec![Fill { maker: OrderId(1), price: Price(100), qty: Qty(3), maker_remaining: Qty(2) }]);
+    }
+
+    #[test]
+    fn sweep_stops_at_its_own_limit() {
+        let mut book = Book::new();
+        sell_limit(&mut book, 1, 100, 1);
+        sell_limit(&mut book, 2, 101, 1);
+        sell_limit(&mut book, 3, 102, 1);
+        let fills = buy_limit(&mut book, 4, 101, 5);
+        assert_eq!(fills.len(), 2);
+        assert_eq!(book.best_ask().unwrap().price, Price(102));
+        assert_eq!(book.best_bid().unwrap(), LevelView { price: Price(101), qty: Qty(3), orders: 1 });
+    }
+
+    #[test]
+    fn exact_fill_leaves_nothing_behind() {
+        let mut book = Book::new();
+        sell_limit(&mut book, 1, 100, 4);
+        buy_limit(&mut book, 2, 100, 4);
+        assert!(book.is_empty());
+        assert_eq!(book.best_ask(), None);
+        assert_eq!(book.best_bid(), None);
+        assert_eq!(book.get(OrderId(1)), None);
+    }
+
+    #[test]
+    fn partial_fill_keeps_queue_position() {
+        let mut book = Book::new();
+        sell_limit(&mut book, 1, 100, 5);
+        sell_limit(&mut book, 2, 100, 5);
+        buy_limit(&mut book, 3, 100, 2);
+        let queue: Vec<_> = book.queue(Side::Sell, Price(100)).iter().map(|o| (o.id, o.qty)).collect();
+        assert_eq!(queue, vec![(OrderId(1), Qty(3)), (OrderId(2), Qty(5))]);
+    }
+
+    #[test]
+    fn cancel_of_last_order_removes_the_level() {
+        let mut book = Book::new();
+        buy_limit(&mut book, 1, 99, 1);
+        buy_limit(&mut book, 2, 98, 1);
+        assert!(book.cancel(OrderId(1)).is_some());
+        assert_eq!(book.best_bid().unwrap().price, Price(98));
+        assert_eq!(book.cancel(OrderId(1)), None, "a second cancel finds nothing");
+        book.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn cancel_from_the_middle_of_a_queue_keeps_siblings() {
+        let mut book = Book::new();
+        for id in 1..=3 {
+            buy_limit(&mut book, id, 99, 1);
+        }
+        book.cancel(OrderId(2)).unwrap();
+        let ids: Vec<_> = book.queue(Side::Buy, Price(99)).iter().map(|o| o.id).collect();
+        assert_eq!(ids, vec![OrderId(1), OrderId(3)]);
+        book.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn rest_refuses_duplicate_live_ids_and_crossing_prices() {
+        let mut book = Book::new();
+        book.rest(OrderId(1), Side::Buy, Price(99), Qty(1)).unwrap();
+        assert_eq!(book.rest(OrderId(1), Side::Buy, Price(98), Qty(1)), Err(RestError::DuplicateId(OrderId(1))));
+        assert_eq!(book.rest(OrderId(2), Side::Sell, Price(99), Qty(1)), Err(RestError::WouldCross));
+        book.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn id_is_reusable_after_fill() {
+        let mut book = Book::new();
+        sell_limit(&mut book, 1, 100, 1);
+        buy_limit(&mut book, 2, 100, 1);
+        sell_limit(&mut book, 1, 101, 1);
+        assert_eq!(book.get(OrderId(1)).unwrap().price, Price(101));
+    }
+}

@@ -1,0 +1,229 @@
+//! The complete, validated description of one simulation run.
+//!
+//! Everything here is in market units: times in nanoseconds, prices in
+//! ticks, sizes as multiples of an instrument's typical order. The
+//! `scenarios` crate builds a `Config` from a scenario file and checks it;
+//! the simulator trusts it.
+
+use crate::exchange::InstrumentSpec;
+use crate::types::{Nanos, Price, Qty};
+
+/// One simulation run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// The seed every random stream derives from.
+    pub seed: u64,
+    /// The length of the trading session.
+    pub duration: Nanos,
+    /// The instruments, most liquid first.
+    pub instruments: Vec<InstrumentConfig>,
+    /// Retail traders on the web and mobile front ends.
+    pub retail: RetailConfig,
+    /// Small honest API traders: the owners whose keys may be leased.
+    pub api_traders: ApiTraderConfig,
+    /// Market makers quoting both sides through the API.
+    pub market_makers: MarketMakerConfig,
+    /// Momentum traders reacting to price moves and book imbalance.
+    pub momentum: MomentumConfig,
+    /// Execution algorithms slicing parent orders over time.
+    pub execution: ExecutionConfig,
+    /// Arbitrageurs trading the book toward an external reference price.
+    pub arbitrage: ArbitrageConfig,
+    /// The injected abuse.
+    pub abuse: AbuseConfig,
+}
+
+/// One instrument and the market around it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstrumentConfig {
+    /// Limits and display units.
+    pub spec: InstrumentSpec,
+    /// The reference price at the open.
+    pub initial_price: Price,
+    /// Standard deviation of the reference price's move over one second, in
+    /// ticks.
+    pub volatility: f64,
+    /// Expected number of jumps of the reference price per hour.
+    pub jumps_per_hour: f64,
+    /// The median order size of a retail trader.
+    pub typical_qty: Qty,
+    /// This instrument's share of retail and small API traders' orders,
+    /// relative to the other instruments' weights.
+    pub activity_weight: f64,
+    /// Number of market makers quoting it.
+    pub market_makers: u32,
+}
+
+/// Retail traders.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetailConfig {
+    /// Number of accounts.
+    pub accounts: u32,
+    /// Share of accounts that trade from the mobile app rather than the web.
+    pub mobile_share: f64,
+    /// Expected trading sessions per account per hour.
+    pub sessions_per_hour: f64,
+    /// Mean number of orders in a session.
+    pub orders_per_session: f64,
+    /// Mean gap between orders within a session.
+    pub order_gap: Nanos,
+    /// Share of orders sent as market orders.
+    pub market_order_share: f64,
+    /// Mean time a limit order rests before its owner cancels it.
+    pub order_lifetime: Nanos,
+    /// Order size relative to the instrument's typical size.
+    pub size_multiplier: f64,
+    /// Chance per session of trading from another domestic region.
+    pub travel_share: f64,
+    /// Share of accounts that sometimes connect through a foreign VPN.
+    pub vpn_share: f64,
+}
+
+/// Small honest API traders.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiTraderConfig {
+    /// Number of accounts, each with one key.
+    pub accounts: u32,
+    /// Mean gap between orders.
+    pub order_gap: Nanos,
+    /// Mean time a passive order rests before it is cancelled.
+    pub order_lifetime: Nanos,
+    /// Share of orders that take liquidity.
+    pub taker_share: f64,
+    /// Order size relative to the instrument's typical size.
+    pub size_multiplier: f64,
+}
+
+/// Market makers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MarketMakerConfig {
+    /// Mean time between requotes.
+    pub refresh: Nanos,
+    /// Price levels quoted on each side.
+    pub levels: u32,
+    /// Distance of the best quote from the fair price, in ticks.
+    pub half_spread: i64,
+    /// Distance between quoted levels, in ticks.
+    pub level_step: i64,
+    /// Quote size relative to the instrument's typical size.
+    pub size_multiplier: f64,
+    /// Ticks the fair price is shifted per typical size of inventory.
+    pub inventory_skew: f64,
+}
+
+/// Momentum traders.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MomentumConfig {
+    /// Number of accounts.
+    pub accounts: u32,
+    /// Mean time between looks at the market.
+    pub check_gap: Nanos,
+    /// Number of looks the trend is measured over.
+    pub lookback: u32,
+    /// Move of the mid price over the lookback, in ticks, that triggers a trade.
+    pub threshold: i64,
+    /// Book imbalance (bid depth share at the touch) beyond which it trades
+    /// with the heavier side; 1.0 turns this off.
+    pub imbalance_threshold: f64,
+    /// Order size relative to the instrument's typical size.
+    pub size_multiplier: f64,
+}
+
+/// Execution algorithms (time-weighted slicing).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecutionConfig {
+    /// Number of accounts.
+    pub accounts: u32,
+    /// Mean time over which a parent order is worked.
+    pub parent_duration: Nanos,
+    /// Number of child orders per parent.
+    pub children: u32,
+    /// Parent size relative to the instrument's typical size.
+    pub parent_size_multiplier: f64,
+    /// Mean pause between parents.
+    pub pause: Nanos,
+}
+
+/// Arbitrageurs against the external reference price.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArbitrageConfig {
+    /// Number of accounts.
+    pub accounts: u32,
+    /// Mean time between looks at the market.
+    pub check_gap: Nanos,
+    /// Distance between the touch and the reference price, in ticks, that
+    /// makes a trade worth it.
+    pub threshold: i64,
+    /// Order size relative to the instrument's typical size.
+    pub size_multiplier: f64,
+}
+
+/// All injected abuse.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AbuseConfig {
+    /// API keys used by outside operators.
+    pub key_sharing: KeySharingConfig,
+    /// Spoofing and layering.
+    pub spoofing: SpoofingConfig,
+    /// Wash-trading rings.
+    pub wash_trading: WashTradingConfig,
+    /// Micro-order bursts.
+    pub micro_burst: MicroBurstConfig,
+}
+
+/// Key sharing and account leasing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeySharingConfig {
+    /// Number of operators, one episode each.
+    pub episodes: u32,
+    /// Largest number of leased keys one operator runs.
+    pub max_keys_per_operator: u32,
+    /// Mean length of an episode.
+    pub episode_length: Nanos,
+    /// Mean gap between the operator's orders.
+    pub order_gap: Nanos,
+}
+
+/// Spoofing and layering.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpoofingConfig {
+    /// Number of episodes.
+    pub episodes: u32,
+    /// Mean length of an episode.
+    pub episode_length: Nanos,
+    /// Size of a spoof order relative to the instrument's typical size.
+    pub spoof_size_multiplier: f64,
+    /// Largest number of price levels a layering spoofer fills.
+    pub max_layers: u32,
+    /// How long a spoof order waits for the genuine order to fill before
+    /// both are pulled.
+    pub patience: Nanos,
+}
+
+/// Wash-trading rings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WashTradingConfig {
+    /// Number of episodes.
+    pub episodes: u32,
+    /// Mean length of an episode.
+    pub episode_length: Nanos,
+    /// Mean gap between wash trades.
+    pub trade_gap: Nanos,
+    /// Largest number of accounts in a ring (1 means self-trading).
+    pub max_ring_size: u32,
+    /// Number of wash trades after which the ring's volume target is met.
+    pub volume_target_trades: u32,
+}
+
+/// Micro-order bursts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MicroBurstConfig {
+    /// Number of episodes.
+    pub episodes: u32,
+    /// Bursts per episode.
+    pub bursts_per_episode: u32,
+    /// Mean length of a burst.
+    pub burst_length: Nanos,
+    /// Mean gap between orders within a burst.
+    pub order_gap: Nanos,
+}

@@ -1,0 +1,208 @@
+//! The public event stream: everything the exchange reports, and nothing
+//! else.
+//!
+//! Each event carries a sequence number and a time; the stream is totally
+//! ordered by sequence number, and times never decrease along it. Every
+//! event names the access record of the request behind it, because an
+//! exchange sees that metadata and detectors need it. No event carries a
+//! label: ground truth lives apart, in [`crate::truth`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::access::Access;
+use crate::types::{InstrumentId, Nanos, OrderId, Price, Qty, Side};
+
+/// One entry of the public event stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the stream, from zero, without gaps.
+    pub seq: u64,
+    /// When the exchange processed the request.
+    pub time: Nanos,
+    /// What happened.
+    pub body: EventBody,
+}
+
+/// What an event reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventBody {
+    /// An order passed the gateway's checks and reached the book.
+    Accepted(Accepted),
+    /// An order was refused before reaching the book.
+    Rejected(Rejected),
+    /// A resting order, or the unfilled remainder of one that may not rest,
+    /// left the book without trading.
+    Cancelled(Cancelled),
+    /// A cancel request was refused.
+    CancelRejected(CancelRejected),
+    /// Two orders traded.
+    Trade(Trade),
+}
+
+/// How long an order may live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OrderType {
+    /// A limit order whose remainder rests until cancelled.
+    Limit,
+    /// A limit order whose remainder is cancelled at once.
+    ImmediateOrCancel,
+    /// An order without a price limit, whose remainder is cancelled at once.
+    Market,
+}
+
+/// An accepted order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accepted {
+    /// The id the exchange gave the order.
+    pub order: OrderId,
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// The side.
+    pub side: Side,
+    /// The order type.
+    pub order_type: OrderType,
+    /// The limit price; `None` for a market order.
+    pub price: Option<Price>,
+    /// The quantity.
+    pub qty: Qty,
+    /// Who sent it, and how.
+    pub access: Access,
+}
+
+/// A refused order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejected {
+    /// The instrument asked for.
+    pub instrument: InstrumentId,
+    /// The side.
+    pub side: Side,
+    /// The order type.
+    pub order_type: OrderType,
+    /// The limit price; `None` for a market order.
+    pub price: Option<Price>,
+    /// The quantity asked for.
+    pub qty: Qty,
+    /// Why it was refused.
+    pub reason: RejectReason,
+    /// Who sent it, and how.
+    pub access: Access,
+}
+
+/// Why an order or a cancel was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RejectReason {
+    /// The instrument does not exist.
+    UnknownInstrument,
+    /// The quantity is outside the instrument's limits.
+    QtyOutOfRange,
+    /// The price is outside the instrument's limits.
+    PriceOutOfRange,
+    /// A market order met an empty opposite side.
+    NoLiquidity,
+    /// The order is not resting: filled, cancelled or never seen.
+    UnknownOrder,
+    /// The order belongs to another account.
+    NotOwner,
+}
+
+/// Why an order left the book without trading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CancelReason {
+    /// Its owner asked.
+    Requested,
+    /// It was immediate-or-cancel or a market order, and this remainder did
+    /// not fill at once.
+    Unfilled,
+}
+
+/// An order that left the book without trading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cancelled {
+    /// The order.
+    pub order: OrderId,
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// The side.
+    pub side: Side,
+    /// The limit price; `None` for a market order.
+    pub price: Option<Price>,
+    /// The quantity that left the book.
+    pub remaining: Qty,
+    /// Why it left.
+    pub reason: CancelReason,
+    /// The access of the cancel request, or of the order itself when it
+    /// was not asked for.
+    pub access: Access,
+}
+
+/// A refused cancel request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelRejected {
+    /// The order the request named.
+    pub order: OrderId,
+    /// Why it was refused.
+    pub reason: RejectReason,
+    /// Who sent it, and how.
+    pub access: Access,
+}
+
+/// One side of a trade.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TradeSide {
+    /// The order.
+    pub order: OrderId,
+    /// Who placed it, and how.
+    pub access: Access,
+    /// What is left of it after this trade.
+    pub remaining: Qty,
+}
+
+/// A trade between a resting order (the maker) and an incoming one (the
+/// taker). The price is the maker's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trade {
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// The price, in ticks.
+    pub price: Price,
+    /// The quantity, in lots.
+    pub qty: Qty,
+    /// The side of the incoming order.
+    pub taker_side: Side,
+    /// The resting order.
+    pub maker: TradeSide,
+    /// The incoming order.
+    pub taker: TradeSide,
+}
+
+impl Trade {
+    /// Returns the buying side of the trade.
+    pub fn buyer(&self) -> &TradeSide {
+        match self.taker_side {
+            Side::Buy => &self.taker,
+            Side::Sell => &self.maker,
+        }
+    }
+
+    /// Returns the selling side of the trade.
+    pub fn seller(&self) -> &TradeSide {
+        match self.taker_side {
+            Side::Buy => &self.maker,
+            Side::Sell => &self.taker,
+        }
+    }
+}
+
+impl EventBody {
+    /// Returns the access record of the request behind the event; for a
+    /// trade, the taker's.
+    pub fn access(&self) -> &Access {
+        match self {
+            EventBody::Accepted(e) => &e.access,
+            EventBody::Rejected(e) => &e.access,
+            EventBody::Cancelled(e) => &e.access,
+            EventBody::CancelRejected(e) => &e.access,
+            EventBody::Trade(e) => &e.taker.access,
+        }
+    }
+}
