@@ -1,0 +1,4 @@
+//! The surveil harness: runs scenarios, feeds detectors, scores them.
+
+pub mod pipeline;
+pub mod stats;

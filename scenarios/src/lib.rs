@@ -1,0 +1,351 @@
+//! Scenarios: what market to simulate and what abuse to inject.
+//!
+//! A scenario is a TOML file (see [`schema`]) or the name of a built-in
+//! one (see [`library`]). Loading one parses it, checks every value and the
+//! relations between values, and converts it into the simulator's
+//! [`surveil_sim::Config`]. A scenario that is refused is refused with a
+//! [`ScenarioError`] naming the file, the line, the field and what was
+//! expected; nothing is simulated from a scenario that failed a check.
+
+pub mod library;
+mod locate;
+pub mod schema;
+pub mod values;
+
+use std::fmt;
+use std::path::Path;
+
+use surveil_sim::config::{
+    AbuseConfig, ApiTraderConfig, ArbitrageConfig, Config, ExecutionConfig, InstrumentConfig,
+    KeySharingConfig, MarketMakerConfig, MicroBurstConfig, MomentumConfig, RetailConfig,
+    SpoofingConfig, WashTradingConfig,
+};
+use surveil_sim::{InstrumentSpec, Nanos, Price, Qty};
+
+use crate::locate::{line_col, Locator};
+pub use crate::schema::Scenario;
+
+/// A scenario that was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("{file}: cannot read the scenario: {message}")]
+    Read {
+        /// The path given.
+        file: String,
+        /// What the system said.
+        message: String,
+    },
+    /// A value is malformed, out of range, or inconsistent with another.
+    #[error("{file}:{line}:{column}: field `{field}`: {message}")]
+    Invalid {
+        /// The file, or `<builtin NAME>` for a built-in scenario.
+        file: String,
+        /// 1-based line of the offending value (of the section when the
+        /// value was left to its default).
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The dotted path of the field, such as `retail.mobile_share`.
+        field: String,
+        /// What was wrong and what was expected.
+        message: String,
+    },
+    /// Neither a file nor a built-in scenario has this name.
+    #[error("no scenario file or built-in scenario named `{0}`; `surveil scenarios` lists the built-ins")]
+    NotFound(String),
+}
+
+/// A scenario that passed every check, with the configuration it builds.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The scenario as written (with defaults filled in).
+    pub scenario: Scenario,
+    /// The source text, as given.
+    pub source: String,
+    /// The simulator configuration, with the scenario's own seed.
+    pub config: Config,
+    /// Seconds after an episode's end during which an alert still counts.
+    pub grace: Nanos,
+}
+
+impl Loaded {
+    /// Returns the configuration with another seed.
+    pub fn with_seed(&self, seed: u64) -> Config {
+        Config { seed, ..self.config.clone() }
+    }
+}
+
+/// Loads a scenario by path or built-in name: an existing file wins, then
+/// a built-in of that name.
+///
+/// # Errors
+///
+/// Returns [`ScenarioError`] when nothing has that name, the file cannot
+/// be read, or the scenario is invalid.
+pub fn load(name_or_path: &str) -> Result<Loaded, ScenarioError> {
+    let path = Path::new(name_or_path);
+    if path.is_file() {
+        let source = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
+            file: name_or_path.to_owned(),
+            message: e.to_string(),
+        })?;
+        return parse(&source, name_or_path);
+    }
+    match library::find(name_or_path) {
+        Some(builtin) => parse(builtin.source, &format!("<builtin {}>", builtin.name)),
+        None => Err(ScenarioError::NotFound(name_or_path.to_owned())),
+    }
+}
+
+/// Parses and checks a scenario from its source text; `file` names it in
+/// errors.
+///
+/// # Errors
+///
+/// Returns [`ScenarioError::Invalid`] for the first problem found.
+pub fn parse(source: &str, file: &str) -> Result<Loaded, ScenarioError> {
+    let locator = Locator::new(source);
+    let scenario: Scenario = toml::from_str(source).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        let (line, column) = line_col(source, offset);
+        let field = locator.path_at(offset).unwrap_or("(document)").to_owned();
+        ScenarioError::Invalid {
+            file: file.to_owned(),
+            line,
+            column,
+            field,
+            message: e.message().trim().to_owned(),
+        }
+    })?;
+
+    let invalid = |field: String, message: String| {
+        // A field left to its default has no position of its own; point at
+        // its section, or at the top of the file.
+        let mut path = field.as_str();
+        let offset = loop {
+            if let Some(o) = locator.offset_of(path) {
+                break o;
+            }
+            match path.rfind(['.', '[']) {
+                Some(cut) => path = &path[..cut],
+                None => break 0,
+            }
+        };
+        let (line, column) = line_col(source, offset);
+        ScenarioError::Invalid { file: file.to_owned(), line, column, field, message }
+    };
+    check(&scenario).map_err(|(field, message)| invalid(field, message))?;
+
+    let config = to_config(&scenario);
+    let grace = Nanos::from_secs_f64(scenario.scoring.grace_s.0);
+    Ok(Loaded { scenario, source: source.to_owned(), config, grace })
+}
+
+/// Checks the relations between values that no single field can check.
+fn check(s: &Scenario) -> Result<(), (String, String)> {
+    let fail = |field: &str, message: String| Err((field.to_owned(), message));
+    if s.instrument.is_empty() {
+        return fail("instrument", "expected at least one [[instrument]] table".into());
+    }
+    if s.instrument.len() > usize::from(u16::MAX) {
+        return fail("instrument", format!("expected at most {} instruments", u16::MAX));
+    }
+    for (i, inst) in s.instrument.iter().enumerate() {
+        let at = |f: &str| format!("instrument[{i}].{f}");
+        if inst.symbol.trim().is_empty() {
+            return fail(&at("symbol"), "expected a non-empty ticker".into());
+        }
+        if s.instrument[..i].iter().any(|o| o.symbol == inst.symbol) {
+            return fail(&at("symbol"), format!("ticker `{}` is used twice", inst.symbol));
+        }
+        if inst.min_price < 1 {
+            return fail(&at("min_price"), format!("expected 1 tick or more, found {}", inst.min_price));
+        }
+        if inst.max_price < inst.min_price {
+            return fail(&at("max_price"), format!("expected at least min_price ({}), found {}", inst.min_price, inst.max_price));
+        }
+        if !(inst.min_price..=inst.max_price).contains(&inst.initial_price) {
+            return fail(
+                &at("initial_price"),
+                format!("expected a price between {} and {}, found {}", inst.min_price, inst.max_price, inst.initial_price),
+            );
+        }
+        if inst.quote_half_spread_ticks < 1 {
+            let v = inst.quote_half_spread_ticks;
+            return fail(&at("quote_half_spread_ticks"), format!("expected 1 tick or more, found {v}"));
+        }
+        if inst.min_qty < 1 {
+            return fail(&at("min_qty"), format!("expected 1 lot or more, found {}", inst.min_qty));
+        }
+        if inst.max_qty < inst.min_qty {
+            return fail(&at("max_qty"), format!("expected at least min_qty ({}), found {}", inst.min_qty, inst.max_qty));
+        }
+        if !(inst.min_qty..=inst.max_qty).contains(&inst.typical_qty) {
+            return fail(
+                &at("typical_qty"),
+                format!("expected a size between {} and {}, found {}", inst.min_qty, inst.max_qty, inst.typical_qty),
+            );
+        }
+    }
+    if s.instrument.iter().all(|i| i.activity_weight.0 == 0.0) {
+        return fail("instrument[0].activity_weight", "expected at least one instrument with a weight above zero".into());
+    }
+    for (field, v) in [
+        ("market_makers.level_step_ticks", s.market_makers.level_step_ticks),
+        ("momentum.threshold_ticks", s.momentum.threshold_ticks),
+        ("arbitrage.threshold_ticks", s.arbitrage.threshold_ticks),
+    ] {
+        if v < 1 {
+            return fail(field, format!("expected 1 tick or more, found {v}"));
+        }
+    }
+    if s.momentum.lookback < 2 {
+        return fail("momentum.lookback", format!("expected 2 looks or more, found {}", s.momentum.lookback));
+    }
+    let ks = &s.abuse.key_sharing;
+    if ks.episodes > 0 && ks.max_keys_per_operator == 0 {
+        return fail("abuse.key_sharing.max_keys_per_operator", "expected 1 or more".into());
+    }
+    if ks.episodes > s.api_traders.accounts {
+        return fail(
+            "abuse.key_sharing.episodes",
+            format!(
+                "each operator leases at least one small API trader's key, so expected at most api_traders.accounts ({}), found {}",
+                s.api_traders.accounts, ks.episodes
+            ),
+        );
+    }
+    for (field, v) in [
+        ("abuse.spoofing.max_layers", s.abuse.spoofing.max_layers),
+        ("abuse.wash_trading.max_ring_size", s.abuse.wash_trading.max_ring_size),
+        ("abuse.micro_burst.bursts_per_episode", s.abuse.micro_burst.bursts_per_episode),
+        ("execution.children", s.execution.children),
+    ] {
+        if v == 0 {
+            return fail(field, "expected 1 or more, found 0".into());
+        }
+    }
+    Ok(())
+}
+
+fn secs(v: f64) -> Nanos {
+    Nanos::from_secs_f64(v)
+}
+
+fn millis(v: f64) -> Nanos {
+    Nanos::from_secs_f64(v / 1000.0)
+}
+
+/// Converts a checked scenario into the simulator's units.
+fn to_config(s: &Scenario) -> Config {
+    let instruments = s
+        .instrument
+        .iter()
+        .map(|i| InstrumentConfig {
+            spec: InstrumentSpec {
+                symbol: i.symbol.clone(),
+                krw_per_tick: i.krw_per_tick.0,
+                tokens_per_lot: i.tokens_per_lot.0,
+                min_price: Price(i.min_price),
+                max_price: Price(i.max_price),
+                min_qty: Qty(i.min_qty),
+                max_qty: Qty(i.max_qty),
+            },
+            initial_price: Price(i.initial_price),
+            volatility: i.volatility_ticks.0,
+            jumps_per_hour: i.jumps_per_hour.map_or(0.0, |j| j.0),
+            typical_qty: Qty(i.typical_qty),
+            activity_weight: i.activity_weight.0,
+            market_makers: i.market_makers,
+            quote_half_spread: i.quote_half_spread_ticks,
+        })
+        .collect();
+    let a = &s.abuse;
+    Config {
+        seed: s.seed,
+        duration: secs(s.duration_s.0),
+        instruments,
+        retail: RetailConfig {
+            accounts: s.retail.accounts,
+            mobile_share: s.retail.mobile_share.0,
+            sessions_per_hour: s.retail.sessions_per_hour.0,
+            orders_per_session: s.retail.orders_per_session.0,
+            order_gap: secs(s.retail.order_gap_s.0),
+            market_order_share: s.retail.market_order_share.0,
+            order_lifetime: secs(s.retail.order_lifetime_s.0),
+            size_multiplier: s.retail.size_multiplier.0,
+            travel_share: s.retail.travel_share.0,
+            vpn_share: s.retail.vpn_share.0,
+        },
+        api_traders: ApiTraderConfig {
+            accounts: s.api_traders.accounts,
+            order_gap: secs(s.api_traders.order_gap_s.0),
+            order_lifetime: secs(s.api_traders.order_lifetime_s.0),
+            taker_share: s.api_traders.taker_share.0,
+            size_multiplier: s.api_traders.size_multiplier.0,
+        },
+        market_makers: MarketMakerConfig {
+            refresh: millis(s.market_makers.refresh_ms.0),
+            levels: s.market_makers.levels,
+            level_step: s.market_makers.level_step_ticks,
+            size_multiplier: s.market_makers.size_multiplier.0,
+            inventory_skew: s.market_makers.inventory_skew_ticks.0,
+        },
+        momentum: MomentumConfig {
+            accounts: s.momentum.accounts,
+            check_gap: secs(s.momentum.check_gap_s.0),
+            lookback: s.momentum.lookback,
+            threshold: s.momentum.threshold_ticks,
+            imbalance_threshold: s.momentum.imbalance_threshold.0,
+            size_multiplier: s.momentum.size_multiplier.0,
+        },
+        execution: ExecutionConfig {
+            accounts: s.execution.accounts,
+            parent_duration: secs(s.execution.parent_duration_s.0),
+            children: s.execution.children,
+            parent_size_multiplier: s.execution.parent_size_multiplier.0,
+            pause: secs(s.execution.pause_s.0),
+        },
+        arbitrage: ArbitrageConfig {
+            accounts: s.arbitrage.accounts,
+            check_gap: secs(s.arbitrage.check_gap_s.0),
+            threshold: s.arbitrage.threshold_ticks,
+            size_multiplier: s.arbitrage.size_multiplier.0,
+        },
+        abuse: AbuseConfig {
+            key_sharing: KeySharingConfig {
+                episodes: a.key_sharing.episodes,
+                max_keys_per_operator: a.key_sharing.max_keys_per_operator,
+                episode_length: secs(a.key_sharing.episode_length_s.0),
+                order_gap: secs(a.key_sharing.order_gap_s.0),
+            },
+            spoofing: SpoofingConfig {
+                episodes: a.spoofing.episodes,
+                episode_length: secs(a.spoofing.episode_length_s.0),
+                spoof_size_multiplier: a.spoofing.spoof_size_multiplier.0,
+                max_layers: a.spoofing.max_layers,
+                patience: secs(a.spoofing.patience_s.0),
+            },
+            wash_trading: WashTradingConfig {
+                episodes: a.wash_trading.episodes,
+                episode_length: secs(a.wash_trading.episode_length_s.0),
+                trade_gap: secs(a.wash_trading.trade_gap_s.0),
+                max_ring_size: a.wash_trading.max_ring_size,
+                volume_target_trades: a.wash_trading.volume_target_trades,
+            },
+            micro_burst: MicroBurstConfig {
+                episodes: a.micro_burst.episodes,
+                bursts_per_episode: a.micro_burst.bursts_per_episode,
+                burst_length: secs(a.micro_burst.burst_length_s.0),
+                order_gap: millis(a.micro_burst.order_gap_ms.0),
+            },
+        },
+    }
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}

@@ -52,6 +52,9 @@ pub struct InstrumentConfig {
     pub activity_weight: f64,
     /// Number of market makers quoting it.
     pub market_makers: u32,
+    /// Distance of the market makers' best quotes from the fair price, in
+    /// ticks: wider on thin instruments.
+    pub quote_half_spread: i64,
 }
 
 /// Retail traders.
@@ -101,8 +104,6 @@ pub struct MarketMakerConfig {
     pub refresh: Nanos,
     /// Price levels quoted on each side.
     pub levels: u32,
-    /// Distance of the best quote from the fair price, in ticks.
-    pub half_spread: i64,
     /// Distance between quoted levels, in ticks.
     pub level_step: i64,
     /// Quote size relative to the instrument's typical size.

@@ -1,7 +1,7 @@
 //! The world outside the exchange: an external reference price per
 //! instrument, such as the price on larger foreign venues.
 //!
-//! Each reference price is a random walk in ticks, stepped every 100 ms,
+//! Each reference price is a random walk in ticks, stepped every 25 ms,
 //! with rare jumps. Market makers quote around it and arbitrageurs trade the
 //! book back toward it, which anchors the simulated books. It is drawn from
 //! its own random stream, so it depends only on the seed and the time.
@@ -12,7 +12,7 @@ use crate::config::InstrumentConfig;
 use crate::rng::{self, Stream};
 use crate::types::{InstrumentId, Nanos, Price};
 
-const STEP: Nanos = Nanos::from_millis(100);
+const STEP: Nanos = Nanos::from_millis(25);
 
 /// Size of a jump relative to one second's volatility.
 const JUMP_SCALE: f64 = 15.0;

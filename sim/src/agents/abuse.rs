@@ -266,8 +266,10 @@ impl Agent for WashRing {
                 }
             }
             self.turn += 1;
+            return Some(now + ctx.exp(self.trade_gap));
         }
-        Some(now + ctx.exp(self.trade_gap))
+        // No room inside the spread: look again shortly.
+        Some(now + Nanos::from_secs(1))
     }
 }
 

@@ -229,9 +229,10 @@ impl Agent for MarketMaker {
         let typical = ctx.instrument(self.instrument).typical_qty.0.max(1) as f64;
         let skew = (self.cfg.inventory_skew * self.inventory as f64 / typical).round() as i64;
         let fair = ctx.reference(self.instrument) - skew;
+        let half_spread = ctx.instrument(self.instrument).quote_half_spread;
 
         let desired = |side: Side, level: u32| -> Price {
-            let distance = self.cfg.half_spread + i64::from(level) * self.cfg.level_step;
+            let distance = half_spread + i64::from(level) * self.cfg.level_step;
             fair - side.sign() * distance
         };
         let wanted: Vec<(Side, Price)> = (0..self.cfg.levels)

@@ -1,0 +1,164 @@
+//! Runs a simulation and feeds its public events to detectors.
+//!
+//! The simulation runs on the calling thread and hands its events out in
+//! batches. Each batch is shared, read-only, with a pool of detector
+//! threads over bounded crossbeam channels, so detection overlaps with
+//! simulation and memory stays flat however long the session. Every
+//! detector sees every event in stream order; which thread runs it changes
+//! only how fast the run goes, never what it outputs.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::bounded;
+use indicatif::ProgressBar;
+use surveil_detectors::{AbuseKind, Alert, Detector};
+use surveil_sim::{Config, Event, EventDigest, GroundTruth, Simulation};
+
+use crate::stats::StreamStats;
+
+/// How a run uses the machine; none of it changes the results.
+#[derive(Clone, Copy, Debug)]
+pub struct PipelineOptions {
+    /// Detector threads; at least one is used.
+    pub threads: usize,
+    /// Events per batch handed to the detectors.
+    pub batch: usize,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> PipelineOptions {
+        PipelineOptions { threads: 2, batch: 4096 }
+    }
+}
+
+/// What one detector produced.
+#[derive(Clone, Debug)]
+pub struct DetectorRun {
+    /// Its name.
+    pub name: String,
+    /// The kinds it reports on.
+    pub kinds: Vec<AbuseKind>,
+    /// Its alerts, sorted by [`Alert::total_cmp`].
+    pub alerts: Vec<Alert>,
+    /// Wall-clock time spent inside the detector.
+    pub busy: Duration,
+}
+
+/// Everything a run produced.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// Counts over the public stream.
+    pub stats: StreamStats,
+    /// Digest of the public stream.
+    pub digest: String,
+    /// The ground truth.
+    pub truth: GroundTruth,
+    /// Each detector's alerts, in the order the detectors were given.
+    pub detectors: Vec<DetectorRun>,
+    /// Wall-clock time of the whole run.
+    pub wall: Duration,
+}
+
+struct Worker {
+    detectors: Vec<(usize, Box<dyn Detector>, Vec<Alert>, Duration)>,
+}
+
+impl Worker {
+    #[allow(clippy::disallowed_methods, reason = "measuring detector cost is the harness's job")]
+    fn consume(&mut self, batch: &[Event]) {
+        for (_, detector, alerts, busy) in &mut self.detectors {
+            let started = Instant::now();
+            for event in batch {
+                detector.on_event(event, alerts);
+            }
+            *busy += started.elapsed();
+        }
+    }
+}
+
+/// Simulates `config`, feeding every event to `detectors`, and returns the
+/// stream's statistics, the ground truth and every detector's alerts.
+/// `progress` is advanced in simulated nanoseconds.
+#[allow(clippy::disallowed_methods, reason = "the run's own wall time is reported as its cost")]
+pub fn run(
+    config: &Config,
+    detectors: Vec<Box<dyn Detector>>,
+    options: PipelineOptions,
+    progress: &ProgressBar,
+) -> RunOutput {
+    let started = Instant::now();
+    let threads = options.threads.max(1).min(detectors.len().max(1));
+    let mut workers: Vec<Worker> = (0..threads).map(|_| Worker { detectors: Vec::new() }).collect();
+    for (i, d) in detectors.into_iter().enumerate() {
+        workers[i % threads].detectors.push((i, d, Vec::new(), Duration::ZERO));
+    }
+
+    let mut sim = Simulation::new(config);
+    progress.set_length(sim.duration().0);
+    let mut stats = StreamStats::new(sim.instruments());
+    let mut digest = EventDigest::new();
+
+    let finished: Vec<Worker> = std::thread::scope(|scope| {
+        let mut senders = Vec::with_capacity(threads);
+        let mut handles = Vec::with_capacity(threads);
+        for mut worker in workers {
+            let (tx, rx) = bounded::<Arc<Vec<Event>>>(4);
+            senders.push(tx);
+            handles.push(scope.spawn(move || {
+                for batch in rx {
+                    worker.consume(&batch);
+                }
+                for (_, detector, alerts, busy) in &mut worker.detectors {
+                    let t = Instant::now();
+                    detector.finish(alerts);
+                    *busy += t.elapsed();
+                }
+                worker
+            }));
+        }
+
+        let mut batch = Vec::with_capacity(options.batch);
+        while sim.next_batch(&mut batch, options.batch) {
+            stats.update(&batch);
+            digest.update(&batch);
+            progress.set_position(sim.now().0);
+            let shared = Arc::new(std::mem::replace(&mut batch, Vec::with_capacity(options.batch)));
+            for tx in &senders {
+                // A worker only stops early by panicking, which the join
+                // below reports.
+                let _ = tx.send(Arc::clone(&shared));
+            }
+        }
+        drop(senders);
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    progress.set_position(sim.duration().0);
+
+    let mut runs: Vec<(usize, DetectorRun)> = finished
+        .into_iter()
+        .flat_map(|w| w.detectors)
+        .map(|(i, detector, mut alerts, busy)| {
+            alerts.sort_by(Alert::total_cmp);
+            let run = DetectorRun {
+                name: detector.name().to_owned(),
+                kinds: detector.kinds().to_vec(),
+                alerts,
+                busy,
+            };
+            (i, run)
+        })
+        .collect();
+    runs.sort_by_key(|(i, _)| *i);
+
+    RunOutput {
+        stats,
+        digest: digest.hex(),
+        truth: sim.finish(),
+        detectors: runs.into_iter().map(|(_, r)| r).collect(),
+        wall: started.elapsed(),
+    }
+}

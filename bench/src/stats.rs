@@ -1,0 +1,130 @@
+//! Statistics of the public event stream that every run reports.
+
+use surveil_sim::{Event, EventBody, InstrumentSpec};
+
+/// Counts kept while the stream goes by.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StreamStats {
+    /// KRW per lot per tick of price, by instrument.
+    notional_per_lot_tick: Vec<f64>,
+    /// Events seen.
+    pub events: u64,
+    /// Trades seen.
+    pub trades: u64,
+    /// Orders accepted.
+    pub orders: u64,
+    /// Traded value in KRW, each trade counted once.
+    pub volume_krw: f64,
+    /// Traded value in KRW by API orders, each side of a trade counted
+    /// separately.
+    pub api_side_volume_krw: f64,
+}
+
+impl StreamStats {
+    /// Starts empty counts for a market with these instruments.
+    pub fn new(instruments: &[InstrumentSpec]) -> StreamStats {
+        StreamStats {
+            notional_per_lot_tick: instruments
+                .iter()
+                .map(|i| i.krw_per_tick * i.tokens_per_lot)
+                .collect(),
+            ..StreamStats::default()
+        }
+    }
+
+    /// Adds a batch of events.
+    pub fn update(&mut self, events: &[Event]) {
+        self.events += events.len() as u64;
+        for event in events {
+            match &event.body {
+                EventBody::Trade(t) => {
+                    let factor = self.notional_per_lot_tick[usize::from(t.instrument.0)];
+                    let value = t.qty.0 as f64 * t.price.0 as f64 * factor;
+                    let api_sides = u8::from(t.maker.access.channel.is_api())
+                        + u8::from(t.taker.access.channel.is_api());
+                    self.trades += 1;
+                    self.volume_krw += value;
+                    self.api_side_volume_krw += value * f64::from(api_sides);
+                }
+                EventBody::Accepted(_) => self.orders += 1,
+                _ => {}
+            }
+        }
+    }
+
+    /// Returns the share of traded value that came from API orders, both
+    /// sides of every trade counted: a trade between an API order and a
+    /// retail order is half API. Value, not lots, because a lot of one
+    /// token is worth nothing like a lot of another.
+    pub fn algo_share(&self) -> f64 {
+        if self.volume_krw == 0.0 { 0.0 } else { self.api_side_volume_krw / (2.0 * self.volume_krw) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use surveil_sim::event::{Trade, TradeSide};
+    use surveil_sim::{
+        Access, AccountId, Channel, Client, InstrumentId, Ip, KeyId, Nanos, Network, OrderId,
+        Price, Qty, RegionId, Side,
+    };
+
+    use super::*;
+
+    fn access(channel: Channel) -> Access {
+        Access {
+            account: AccountId(1),
+            channel,
+            ip: Ip(1),
+            region: RegionId(0),
+            network: Network::Home,
+            client: Client::OfficialWeb,
+        }
+    }
+
+    fn trade(instrument: u16, qty: i64, maker: Channel, taker: Channel) -> Event {
+        let side = |c| TradeSide { order: OrderId(1), access: access(c), remaining: Qty(0) };
+        Event {
+            seq: 0,
+            time: Nanos(0),
+            body: EventBody::Trade(Trade {
+                instrument: InstrumentId(instrument),
+                price: Price(100),
+                qty: Qty(qty),
+                taker_side: Side::Buy,
+                maker: side(maker),
+                taker: side(taker),
+            }),
+        }
+    }
+
+    fn spec(krw_per_tick: f64) -> InstrumentSpec {
+        InstrumentSpec {
+            symbol: "X".into(),
+            krw_per_tick,
+            tokens_per_lot: 1.0,
+            min_price: Price(1),
+            max_price: Price(1000),
+            min_qty: Qty(1),
+            max_qty: Qty(1000),
+        }
+    }
+
+    #[test]
+    fn algo_share_counts_both_sides_by_value() {
+        let api = Channel::Api(KeyId(1));
+        let mut stats = StreamStats::new(&[spec(1.0), spec(3.0)]);
+        // Instrument 0: 10 lots, API maker against a web taker: half API.
+        // Instrument 1 is worth three times as much per lot: 10 lots, both
+        // sides retail.
+        stats.update(&[trade(0, 10, api, Channel::Web), trade(1, 10, Channel::Mobile, Channel::Web)]);
+        // API value 1000 of 2 * (1000 + 3000) = 8000.
+        assert!((stats.algo_share() - 0.125).abs() < 1e-12, "{}", stats.algo_share());
+        assert_eq!(stats.trades, 2);
+    }
+
+    #[test]
+    fn empty_stream_has_zero_share() {
+        assert_eq!(StreamStats::new(&[]).algo_share(), 0.0);
+    }
+}

@@ -1,0 +1,464 @@
+//! The scenario file format.
+//!
+//! A scenario is a TOML file. Times are written in seconds or milliseconds
+//! (the field name says which), prices in ticks, sizes in lots or as
+//! multiples of an instrument's typical order size. Every section is
+//! optional: an omitted field takes the value of the built-in `default`
+//! scenario, so a file need only say what it changes. Unknown fields are
+//! refused, so a misspelt field is an error rather than silently ignored.
+
+use serde::Deserialize;
+
+use crate::values::{NonNegative, Positive, Share};
+
+/// A whole scenario file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A short name, shown in results.
+    pub name: String,
+    /// One or two sentences on what the scenario is for.
+    #[serde(default)]
+    pub description: String,
+    /// The seed used when the command line gives none.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Length of the trading session in seconds.
+    #[serde(default = "default_duration")]
+    pub duration_s: Positive,
+    /// How alerts are matched to episodes.
+    #[serde(default)]
+    pub scoring: Scoring,
+    /// The instruments, most liquid first.
+    #[serde(default = "default_instruments")]
+    pub instrument: Vec<Instrument>,
+    /// Retail traders on the web and mobile front ends.
+    #[serde(default)]
+    pub retail: Retail,
+    /// Small honest API traders.
+    #[serde(default)]
+    pub api_traders: ApiTraders,
+    /// Market makers.
+    #[serde(default)]
+    pub market_makers: MarketMakers,
+    /// Momentum traders.
+    #[serde(default)]
+    pub momentum: Momentum,
+    /// Execution algorithms.
+    #[serde(default)]
+    pub execution: Execution,
+    /// Arbitrageurs against the external reference price.
+    #[serde(default)]
+    pub arbitrage: Arbitrage,
+    /// Injected abuse.
+    #[serde(default)]
+    pub abuse: Abuse,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+fn default_duration() -> Positive {
+    Positive(3600.0)
+}
+
+/// Scoring parameters.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scoring {
+    /// Seconds after an episode's end during which an alert still counts.
+    pub grace_s: NonNegative,
+}
+
+impl Default for Scoring {
+    fn default() -> Scoring {
+        Scoring { grace_s: NonNegative(60.0) }
+    }
+}
+
+/// One instrument.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Instrument {
+    /// The ticker, such as `BTC-KRW`.
+    pub symbol: String,
+    /// The value of one tick in KRW.
+    pub krw_per_tick: Positive,
+    /// The number of tokens in one lot.
+    pub tokens_per_lot: Positive,
+    /// The reference price at the open, in ticks.
+    pub initial_price: i64,
+    /// The lowest price accepted, in ticks.
+    #[serde(default = "one")]
+    pub min_price: i64,
+    /// The highest price accepted, in ticks.
+    pub max_price: i64,
+    /// The smallest order accepted, in lots.
+    #[serde(default = "one")]
+    pub min_qty: i64,
+    /// The largest order accepted, in lots.
+    pub max_qty: i64,
+    /// The median retail order, in lots.
+    pub typical_qty: i64,
+    /// Standard deviation of the reference price over one second, in ticks.
+    pub volatility_ticks: NonNegative,
+    /// Expected jumps of the reference price per hour.
+    #[serde(default)]
+    pub jumps_per_hour: Option<NonNegative>,
+    /// This instrument's share of retail and small API traders' orders,
+    /// relative to the other instruments.
+    pub activity_weight: NonNegative,
+    /// The number of market makers quoting it.
+    pub market_makers: u32,
+    /// Distance of the market makers' best quotes from the fair price, in
+    /// ticks.
+    #[serde(default = "one")]
+    pub quote_half_spread_ticks: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+fn default_instruments() -> Vec<Instrument> {
+    vec![
+        Instrument {
+            symbol: "BTC-KRW".into(),
+            krw_per_tick: Positive(1000.0),
+            tokens_per_lot: Positive(0.0001),
+            initial_price: 140_000,
+            min_price: 1,
+            max_price: 10_000_000,
+            min_qty: 1,
+            max_qty: 1_000_000,
+            typical_qty: 20,
+            volatility_ticks: NonNegative(4.0),
+            jumps_per_hour: Some(NonNegative(3.0)),
+            activity_weight: NonNegative(0.8),
+            market_makers: 7,
+            quote_half_spread_ticks: 1,
+        },
+        Instrument {
+            symbol: "MOCA-KRW".into(),
+            krw_per_tick: Positive(1.0),
+            tokens_per_lot: Positive(10.0),
+            initial_price: 850,
+            min_price: 1,
+            max_price: 100_000,
+            min_qty: 1,
+            max_qty: 1_000_000,
+            typical_qty: 30,
+            volatility_ticks: NonNegative(0.3),
+            jumps_per_hour: Some(NonNegative(1.0)),
+            activity_weight: NonNegative(0.2),
+            market_makers: 2,
+            quote_half_spread_ticks: 3,
+        },
+    ]
+}
+
+/// Retail traders.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Retail {
+    /// Number of accounts.
+    pub accounts: u32,
+    /// Share trading from the mobile app.
+    pub mobile_share: Share,
+    /// Trading sessions per account per hour.
+    pub sessions_per_hour: NonNegative,
+    /// Mean orders per session.
+    pub orders_per_session: Positive,
+    /// Mean gap between orders in a session, in seconds.
+    pub order_gap_s: Positive,
+    /// Share of orders sent as market orders.
+    pub market_order_share: Share,
+    /// Mean life of a resting order before its owner cancels it, in seconds.
+    pub order_lifetime_s: Positive,
+    /// Order size relative to the instrument's typical size.
+    pub size_multiplier: Positive,
+    /// Chance per session of trading from another domestic region.
+    pub travel_share: Share,
+    /// Share of accounts that sometimes connect through a foreign VPN.
+    pub vpn_share: Share,
+}
+
+impl Default for Retail {
+    fn default() -> Retail {
+        Retail {
+            accounts: 2400,
+            mobile_share: Share(0.6),
+            sessions_per_hour: NonNegative(3.2),
+            orders_per_session: Positive(5.0),
+            order_gap_s: Positive(20.0),
+            market_order_share: Share(0.35),
+            order_lifetime_s: Positive(240.0),
+            size_multiplier: Positive(1.0),
+            travel_share: Share(0.05),
+            vpn_share: Share(0.03),
+        }
+    }
+}
+
+/// Small honest API traders.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiTraders {
+    /// Number of accounts, each with one key.
+    pub accounts: u32,
+    /// Mean gap between orders, in seconds.
+    pub order_gap_s: Positive,
+    /// Mean life of a passive order, in seconds.
+    pub order_lifetime_s: Positive,
+    /// Share of orders that take liquidity.
+    pub taker_share: Share,
+    /// Order size relative to the instrument's typical size.
+    pub size_multiplier: Positive,
+}
+
+impl Default for ApiTraders {
+    fn default() -> ApiTraders {
+        ApiTraders {
+            accounts: 120,
+            order_gap_s: Positive(30.0),
+            order_lifetime_s: Positive(30.0),
+            taker_share: Share(0.3),
+            size_multiplier: Positive(0.5),
+        }
+    }
+}
+
+/// Market makers.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MarketMakers {
+    /// Mean time between requotes, in milliseconds.
+    pub refresh_ms: Positive,
+    /// Levels quoted per side.
+    pub levels: u32,
+    /// Distance between levels, in ticks.
+    pub level_step_ticks: i64,
+    /// Quote size relative to the instrument's typical size.
+    pub size_multiplier: Positive,
+    /// Ticks the fair price shifts per typical size of inventory.
+    pub inventory_skew_ticks: NonNegative,
+}
+
+impl Default for MarketMakers {
+    fn default() -> MarketMakers {
+        MarketMakers {
+            refresh_ms: Positive(30.0),
+            levels: 4,
+            level_step_ticks: 1,
+            size_multiplier: Positive(0.4),
+            inventory_skew_ticks: NonNegative(0.3),
+        }
+    }
+}
+
+/// Momentum traders.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Momentum {
+    /// Number of accounts.
+    pub accounts: u32,
+    /// Mean time between looks at the market, in seconds.
+    pub check_gap_s: Positive,
+    /// Looks the trend is measured over.
+    pub lookback: u32,
+    /// Mid-price move over the lookback that triggers a trade, in ticks.
+    pub threshold_ticks: i64,
+    /// Share of touch depth on one side beyond which it trades with that
+    /// side; 1 turns this off.
+    pub imbalance_threshold: Share,
+    /// Order size relative to the instrument's typical size.
+    pub size_multiplier: Positive,
+}
+
+impl Default for Momentum {
+    fn default() -> Momentum {
+        Momentum {
+            accounts: 8,
+            check_gap_s: Positive(8.0),
+            lookback: 6,
+            threshold_ticks: 4,
+            imbalance_threshold: Share(0.9),
+            size_multiplier: Positive(0.5),
+        }
+    }
+}
+
+/// Execution algorithms.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Execution {
+    /// Number of accounts.
+    pub accounts: u32,
+    /// Mean time a parent order is worked over, in seconds.
+    pub parent_duration_s: Positive,
+    /// Child orders per parent.
+    pub children: u32,
+    /// Parent size relative to the instrument's typical size.
+    pub parent_size_multiplier: Positive,
+    /// Mean pause between parents, in seconds.
+    pub pause_s: Positive,
+}
+
+impl Default for Execution {
+    fn default() -> Execution {
+        Execution {
+            accounts: 4,
+            parent_duration_s: Positive(900.0),
+            children: 30,
+            parent_size_multiplier: Positive(10.0),
+            pause_s: Positive(300.0),
+        }
+    }
+}
+
+/// Arbitrageurs.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Arbitrage {
+    /// Number of accounts.
+    pub accounts: u32,
+    /// Mean time between looks at the market, in seconds.
+    pub check_gap_s: Positive,
+    /// Distance between the touch and the reference price that makes a
+    /// trade worth it, in ticks.
+    pub threshold_ticks: i64,
+    /// Order size relative to the instrument's typical size.
+    pub size_multiplier: Positive,
+}
+
+impl Default for Arbitrage {
+    fn default() -> Arbitrage {
+        Arbitrage {
+            accounts: 4,
+            check_gap_s: Positive(1.0),
+            threshold_ticks: 4,
+            size_multiplier: Positive(0.4),
+        }
+    }
+}
+
+/// All injected abuse.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Abuse {
+    /// API keys used by outside operators.
+    pub key_sharing: KeySharing,
+    /// Spoofing and layering.
+    pub spoofing: Spoofing,
+    /// Wash-trading rings.
+    pub wash_trading: WashTrading,
+    /// Micro-order bursts.
+    pub micro_burst: MicroBurst,
+}
+
+/// Key sharing and account leasing.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeySharing {
+    /// Number of operators, one episode each.
+    pub episodes: u32,
+    /// Most keys one operator leases.
+    pub max_keys_per_operator: u32,
+    /// Mean episode length, in seconds.
+    pub episode_length_s: Positive,
+    /// Mean gap between the operator's orders, in seconds.
+    pub order_gap_s: Positive,
+}
+
+impl Default for KeySharing {
+    fn default() -> KeySharing {
+        KeySharing {
+            episodes: 12,
+            max_keys_per_operator: 3,
+            episode_length_s: Positive(900.0),
+            order_gap_s: Positive(6.0),
+        }
+    }
+}
+
+/// Spoofing and layering.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Spoofing {
+    /// Number of episodes.
+    pub episodes: u32,
+    /// Mean episode length, in seconds.
+    pub episode_length_s: Positive,
+    /// Spoof order size relative to the instrument's typical size.
+    pub spoof_size_multiplier: Positive,
+    /// Most price levels a layering spoofer uses.
+    pub max_layers: u32,
+    /// How long the spoof waits for the genuine order to fill, in seconds.
+    pub patience_s: Positive,
+}
+
+impl Default for Spoofing {
+    fn default() -> Spoofing {
+        Spoofing {
+            episodes: 12,
+            episode_length_s: Positive(600.0),
+            spoof_size_multiplier: Positive(12.0),
+            max_layers: 3,
+            patience_s: Positive(15.0),
+        }
+    }
+}
+
+/// Wash-trading rings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WashTrading {
+    /// Number of episodes.
+    pub episodes: u32,
+    /// Mean episode length, in seconds.
+    pub episode_length_s: Positive,
+    /// Mean gap between wash trades, in seconds.
+    pub trade_gap_s: Positive,
+    /// Most accounts in a ring; 1 means an account trading with itself.
+    pub max_ring_size: u32,
+    /// Wash trades after which the ring's volume target is met.
+    pub volume_target_trades: u32,
+}
+
+impl Default for WashTrading {
+    fn default() -> WashTrading {
+        WashTrading {
+            episodes: 12,
+            episode_length_s: Positive(600.0),
+            trade_gap_s: Positive(15.0),
+            max_ring_size: 3,
+            volume_target_trades: 10,
+        }
+    }
+}
+
+/// Micro-order bursts.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MicroBurst {
+    /// Number of episodes.
+    pub episodes: u32,
+    /// Bursts per episode.
+    pub bursts_per_episode: u32,
+    /// Mean burst length, in seconds.
+    pub burst_length_s: Positive,
+    /// Mean gap between orders in a burst, in milliseconds.
+    pub order_gap_ms: Positive,
+}
+
+impl Default for MicroBurst {
+    fn default() -> MicroBurst {
+        MicroBurst {
+            episodes: 12,
+            bursts_per_episode: 2,
+            burst_length_s: Positive(4.0),
+            order_gap_ms: Positive(10.0),
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Loading, defaults and error reporting of scenario files.
+
+use surveil_scenarios::{library, load, parse, ScenarioError};
+
+fn invalid(source: &str) -> (usize, String, String) {
+    match parse(source, "test.toml") {
+        Err(ScenarioError::Invalid { file, line, field, message, .. }) => {
+            assert_eq!(file, "test.toml");
+            (line, field, message)
+        }
+        other => panic!("expected an invalid-scenario error, got {other:?}"),
+    }
+}
+
+#[test]
+fn every_builtin_scenario_loads() {
+    for builtin in library::BUILTINS {
+        let loaded = load(builtin.name).unwrap_or_else(|e| panic!("{}: {e}", builtin.name));
+        assert_eq!(loaded.scenario.name, builtin.name);
+    }
+}
+
+/// The default scenario file documents the defaults; the two must agree,
+/// or a partial scenario file would silently mean something else.
+#[test]
+fn default_file_spells_out_the_built_in_defaults() {
+    let from_file = load(library::DEFAULT).unwrap().config;
+    let from_defaults = parse("name = \"bare\"\n", "bare.toml").unwrap().config;
+    assert_eq!(from_file, from_defaults);
+}
+
+#[test]
+fn default_scenario_meets_the_size_floor() {
+    let config = load(library::DEFAULT).unwrap().config;
+    let accounts = config.retail.accounts + config.api_traders.accounts;
+    assert!(accounts >= 2000, "{accounts}");
+    assert!(config.instruments.len() >= 2);
+    assert!(config.duration.as_secs_f64() >= 3600.0);
+    let abuse = &config.abuse;
+    for episodes in [
+        abuse.key_sharing.episodes,
+        abuse.spoofing.episodes,
+        abuse.wash_trading.episodes,
+        abuse.micro_burst.episodes,
+    ] {
+        assert!(episodes >= 10, "{episodes}");
+    }
+}
+
+#[test]
+fn unknown_field_is_refused_with_its_line_and_name() {
+    let (line, field, message) = invalid("name = \"x\"\n\n[retail]\naccounts = 10\nacounts = 5\n");
+    assert_eq!(line, 5);
+    assert_eq!(field, "retail.acounts");
+    assert!(message.contains("unknown field"), "{message}");
+}
+
+#[test]
+fn share_outside_zero_one_is_refused() {
+    let (line, field, message) = invalid("name = \"x\"\n[retail]\nmobile_share = 1.5\n");
+    assert_eq!((line, field.as_str()), (3, "retail.mobile_share"));
+    assert!(message.contains("between 0 and 1") && message.contains("1.5"), "{message}");
+}
+
+#[test]
+fn negative_rate_is_refused() {
+    let (line, field, message) = invalid("name = \"x\"\n[retail]\nsessions_per_hour = -2\n");
+    assert_eq!((line, field.as_str()), (3, "retail.sessions_per_hour"));
+    assert!(message.contains("zero or more"), "{message}");
+}
+
+#[test]
+fn negative_count_is_refused() {
+    let (line, field, _) = invalid("name = \"x\"\n[abuse.spoofing]\nepisodes = -1\n");
+    assert_eq!((line, field.as_str()), (3, "abuse.spoofing.episodes"));
+}
+
+#[test]
+fn wrong_type_is_refused() {
+    let (line, field, _) = invalid("name = \"x\"\nduration_s = \"an hour\"\n");
+    assert_eq!((line, field.as_str()), (2, "duration_s"));
+}
+
+#[test]
+fn inconsistent_instrument_names_the_instrument_and_field() {
+    let source = "name = \"x\"\n\
+        [[instrument]]\nsymbol = \"A-KRW\"\nkrw_per_tick = 1\ntokens_per_lot = 1\ninitial_price = 100\n\
+        max_price = 1000\nmax_qty = 100\ntypical_qty = 10\nvolatility_ticks = 1\nactivity_weight = 1\nmarket_makers = 1\n\
+        [[instrument]]\nsymbol = \"B-KRW\"\nkrw_per_tick = 1\ntokens_per_lot = 1\ninitial_price = 5000\n\
+        max_price = 1000\nmax_qty = 100\ntypical_qty = 10\nvolatility_ticks = 1\nactivity_weight = 1\nmarket_makers = 1\n";
+    let (line, field, message) = invalid(source);
+    assert_eq!(field, "instrument[1].initial_price");
+    assert_eq!(line, 17);
+    assert!(message.contains("between 1 and 1000"), "{message}");
+}
+
+#[test]
+fn too_many_key_sharing_operators_for_the_owners() {
+    let (line, field, message) =
+        invalid("name = \"x\"\n[api_traders]\naccounts = 3\n[abuse.key_sharing]\nepisodes = 5\n");
+    assert_eq!((line, field.as_str()), (5, "abuse.key_sharing.episodes"));
+    assert!(message.contains("api_traders.accounts (3)"), "{message}");
+}
+
+#[test]
+fn broken_toml_names_the_line() {
+    let (line, _, _) = invalid("name = \"x\"\n[retail\naccounts = 3\n");
+    assert_eq!(line, 2);
+}
+
+#[test]
+fn unknown_name_is_not_found() {
+    assert!(matches!(load("no-such-scenario"), Err(ScenarioError::NotFound(_))));
+}
+
+#[test]
+fn seed_override_changes_only_the_seed() {
+    let loaded = load("small").unwrap();
+    let reseeded = loaded.with_seed(99);
+    assert_eq!(reseeded.seed, 99);
+    assert_eq!(reseeded.duration, loaded.config.duration);
+}
+
+#[test]
+fn error_message_reads_well() {
+    let err = parse("name = \"x\"\n[retail]\nmobile_share = 1.5\n", "my.toml").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "my.toml:3:16: field `retail.mobile_share`: expected a share between 0 and 1, found 1.5"
+    );
+}
