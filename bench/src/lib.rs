@@ -1,4 +1,5 @@
 //! The surveil harness: runs scenarios, feeds detectors, scores them.
 
 pub mod pipeline;
+pub mod run;
 pub mod stats;

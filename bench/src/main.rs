@@ -1,27 +1,174 @@
-//! Temporary calibration entry point.
-use indicatif::ProgressBar;
-use surveil_bench::pipeline::{run, PipelineOptions};
+//! The `surveil` command line.
 
-fn main() {
-    let name = std::env::args().nth(1).unwrap_or_else(|| "default".into());
-    let loaded = surveil_scenarios::load(&name).expect("scenario");
-    let out = run(&loaded.config, Vec::new(), PipelineOptions::default(), &ProgressBar::hidden());
-    eprintln!("events {} orders {} trades {} algo {:.4} wall {:?}", out.stats.events, out.stats.orders, out.stats.trades, out.stats.algo_share(), out.wall);
-    let mut per = std::collections::BTreeMap::new();
-    for e in &out.truth.episodes { *per.entry(e.kind).or_insert(0) += 1; }
-    eprintln!("episodes {per:?} accounts {}", out.truth.accounts.len());
-    let (events, _) = surveil_sim::run_to_end(&loaded.config);
-    let mut kinds = std::collections::BTreeMap::new();
-    let mut vol = std::collections::BTreeMap::new();
-    for e in &events {
-        let k = match &e.body { surveil_sim::EventBody::Accepted(_) => "acc", surveil_sim::EventBody::Rejected(r) => { *kinds.entry(format!("rej {:?}", r.reason)).or_insert(0u64) += 1; "rej" }, surveil_sim::EventBody::Cancelled(_) => "can", surveil_sim::EventBody::CancelRejected(_) => "crej", surveil_sim::EventBody::Trade(t) => {
-            let c = |a: &surveil_sim::Access| match (a.channel, a.client) { (surveil_sim::Channel::Api(_), surveil_sim::Client::Unknown(_)) => "api-tool", (surveil_sim::Channel::Api(_), _) => "api-lib", _ => "retail" };
-            *vol.entry(format!("i{} maker {}", t.instrument.0, c(&t.maker.access))).or_insert(0i64) += t.qty.0;
-            *vol.entry(format!("i{} taker {}", t.instrument.0, c(&t.taker.access))).or_insert(0i64) += t.qty.0;
-            "trade" } };
-        *kinds.entry(k.to_string()).or_insert(0u64) += 1;
-    }
-    eprintln!("{kinds:#?}\n{vol:#?}");
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use surveil_bench::pipeline::PipelineOptions;
+use surveil_bench::run::{run, RunRequest};
+use surveil_scenarios::library;
+use tracing_subscriber::EnvFilter;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  the run failed (for example, an output could not be written)
+  2  bad input: an unknown command, option, scenario or detector, or an invalid scenario file
+
+Logs go to standard error: -v for the run's lifecycle, -vv for every alert,
+or set RUST_LOG (for example RUST_LOG=surveil_bench=debug).";
+
+/// A deterministic market simulator and benchmark harness for
+/// market-abuse detectors.
+#[derive(Debug, Parser)]
+#[command(name = "surveil", version, after_help = EXIT_CODES)]
+struct Cli {
+    /// More log output on standard error (repeat for more).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
 }
-#[allow(dead_code)]
-fn diag() {}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate a scenario, run the detectors on its public events and
+    /// print their scores.
+    #[command(after_help = EXIT_CODES)]
+    Run {
+        /// A scenario file or the name of a built-in scenario.
+        #[arg(default_value = library::DEFAULT)]
+        scenario: String,
+
+        /// The seed; the scenario's own when omitted.
+        #[arg(long)]
+        seed: Option<u64>,
+
+        /// Comma-separated detector names; every built-in when omitted.
+        /// The null and random detectors are always added.
+        #[arg(long, value_delimiter = ',')]
+        detectors: Vec<String>,
+
+        /// Detector threads. Results are identical for any number.
+        #[arg(long, default_value_t = default_threads())]
+        threads: usize,
+
+        /// Print the results document as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+
+    /// List the built-in scenarios.
+    Scenarios {
+        /// Print the list as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    match execute(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::BadInput(e)) => {
+            report(&e);
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(e)) => {
+            report(&e);
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[allow(clippy::print_stderr, reason = "the binary reports its own fatal errors")]
+fn report(error: &anyhow::Error) {
+    eprintln!("error: {error:#}");
+}
+
+enum Failure {
+    BadInput(anyhow::Error),
+    Run(anyhow::Error),
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn execute(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Run { scenario, seed, detectors, threads, json } => {
+            let loaded = surveil_scenarios::load(&scenario).map_err(|e| Failure::BadInput(e.into()))?;
+            let request = RunRequest {
+                seed,
+                detectors,
+                pipeline: PipelineOptions { threads, ..PipelineOptions::default() },
+            };
+            let progress = progress_bar();
+            let report = run(&loaded, &request, &progress).map_err(|e| Failure::BadInput(e.into()))?;
+            progress.finish_and_clear();
+            let text = if json { report.to_json() } else { surveil_reports::render_table(&report) };
+            write_stdout(&text).map_err(Failure::Run)
+        }
+        Command::Scenarios { json } => {
+            let mut rows = Vec::new();
+            for builtin in library::BUILTINS {
+                let loaded = surveil_scenarios::load(builtin.name)
+                    .with_context(|| format!("built-in scenario `{}`", builtin.name))
+                    .map_err(Failure::Run)?;
+                rows.push((builtin.name, loaded.scenario.description.clone()));
+            }
+            let text = if json {
+                let list: Vec<_> = rows
+                    .iter()
+                    .map(|(name, description)| serde_json::json!({"name": name, "description": description}))
+                    .collect();
+                format!("{}\n", serde_json::Value::Array(list))
+            } else {
+                let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+                rows.iter().map(|(n, d)| format!("{n:width$}  {d}\n")).collect()
+            };
+            write_stdout(&text).map_err(Failure::Run)
+        }
+    }
+}
+
+/// A progress bar in simulated time on a terminal, nothing when standard
+/// error is not one.
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(1);
+    let style = ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent:>3}% eta {eta}")
+        .map(|s| s.progress_chars("=> "));
+    if let Ok(style) = style {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`surveil run | head`) is the reader's choice, not
+        // a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
+}

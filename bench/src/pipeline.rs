@@ -56,6 +56,8 @@ pub struct RunOutput {
     pub truth: GroundTruth,
     /// Each detector's alerts, in the order the detectors were given.
     pub detectors: Vec<DetectorRun>,
+    /// Wall-clock time the simulation itself took, detectors excluded.
+    pub sim_busy: Duration,
     /// Wall-clock time of the whole run.
     pub wall: Duration,
 }
@@ -98,6 +100,7 @@ pub fn run(
     progress.set_length(sim.duration().0);
     let mut stats = StreamStats::new(sim.instruments());
     let mut digest = EventDigest::new();
+    let mut sim_busy = Duration::ZERO;
 
     let finished: Vec<Worker> = std::thread::scope(|scope| {
         let mut senders = Vec::with_capacity(threads);
@@ -119,7 +122,13 @@ pub fn run(
         }
 
         let mut batch = Vec::with_capacity(options.batch);
-        while sim.next_batch(&mut batch, options.batch) {
+        loop {
+            let t = Instant::now();
+            let more = sim.next_batch(&mut batch, options.batch);
+            sim_busy += t.elapsed();
+            if !more {
+                break;
+            }
             stats.update(&batch);
             digest.update(&batch);
             progress.set_position(sim.now().0);
@@ -159,6 +168,7 @@ pub fn run(
         digest: digest.hex(),
         truth: sim.finish(),
         detectors: runs.into_iter().map(|(_, r)| r).collect(),
+        sim_busy,
         wall: started.elapsed(),
     }
 }

@@ -80,3 +80,38 @@ pub trait Detector: Send {
         let _ = alerts;
     }
 }
+
+pub mod baseline;
+pub mod floor;
+pub mod key_sharing;
+pub mod micro_burst;
+pub mod spoofing;
+pub mod wash;
+
+/// The names of the built-in detectors, in the order they are reported.
+pub const BUILTIN_NAMES: [&str; 6] =
+    ["key_travel", "spoof_cancel", "wash_pairs", "burst_rate", "null", "random"];
+
+/// Builds a built-in detector by name. `kinds` are the kinds the run
+/// scores (the null and random detectors report on all of them) and `seed`
+/// seeds the random detector.
+///
+/// # Errors
+///
+/// Returns a message listing the known names when `name` is not one.
+pub fn builtin(name: &str, kinds: &[AbuseKind], seed: u64) -> Result<Box<dyn Detector>, String> {
+    Ok(match name {
+        "key_travel" => Box::new(key_sharing::KeyTravel::new(Default::default())),
+        "spoof_cancel" => Box::new(spoofing::SpoofCancel::new(Default::default())),
+        "wash_pairs" => Box::new(wash::WashPairs::new(Default::default())),
+        "burst_rate" => Box::new(micro_burst::BurstRate::new(Default::default())),
+        "null" => Box::new(floor::Null::new(kinds.to_vec())),
+        "random" => Box::new(floor::RandomDetector::new(kinds.to_vec(), seed, 200.0)),
+        other => {
+            return Err(format!(
+                "unknown detector `{other}`; expected one of {}",
+                BUILTIN_NAMES.join(", ")
+            ));
+        }
+    })
+}

@@ -1,0 +1,71 @@
+//! Running baselines shared by several detectors.
+
+use surveil_sim::{InstrumentId, Qty};
+
+/// A running picture of order sizes on each instrument: an exponentially
+/// weighted geometric mean (robust to the long right tail of order sizes)
+/// and the smallest size seen.
+#[derive(Clone, Debug, Default)]
+pub struct SizeBaseline {
+    per_instrument: Vec<Sizes>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Sizes {
+    log_mean: f64,
+    smallest: i64,
+    seen: u64,
+}
+
+/// Weight of each new order in the running mean: about the last thousand
+/// orders count.
+const ALPHA: f64 = 1.0 / 1000.0;
+
+impl SizeBaseline {
+    /// Adds an order size.
+    pub fn observe(&mut self, instrument: InstrumentId, qty: Qty) {
+        let i = usize::from(instrument.0);
+        if self.per_instrument.len() <= i {
+            self.per_instrument
+                .resize(i + 1, Sizes { log_mean: 0.0, smallest: i64::MAX, seen: 0 });
+        }
+        let s = &mut self.per_instrument[i];
+        let x = (qty.0.max(1) as f64).ln();
+        // Until the window fills, a plain mean; then exponential forgetting.
+        let weight = if (s.seen as f64) < 1.0 / ALPHA { 1.0 / (s.seen + 1) as f64 } else { ALPHA };
+        s.log_mean += weight * (x - s.log_mean);
+        s.smallest = s.smallest.min(qty.0);
+        s.seen += 1;
+    }
+
+    /// Returns the typical (geometric mean) order size, once at least
+    /// `warmup` orders have been seen.
+    pub fn typical(&self, instrument: InstrumentId, warmup: u64) -> Option<f64> {
+        let s = self.per_instrument.get(usize::from(instrument.0))?;
+        (s.seen >= warmup).then(|| s.log_mean.exp())
+    }
+
+    /// Returns the smallest order size seen on the instrument.
+    pub fn smallest(&self, instrument: InstrumentId) -> Option<Qty> {
+        let s = self.per_instrument.get(usize::from(instrument.0))?;
+        (s.seen > 0).then_some(Qty(s.smallest))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typical_size_is_the_geometric_mean() {
+        let mut b = SizeBaseline::default();
+        let i = InstrumentId(0);
+        for q in [1, 100, 1, 100] {
+            b.observe(i, Qty(q));
+        }
+        assert!((b.typical(i, 4).unwrap() - 10.0).abs() < 1e-9);
+        assert_eq!(b.typical(i, 5), None);
+        assert_eq!(b.smallest(i), Some(Qty(1)));
+        assert_eq!(b.typical(InstrumentId(3), 0), None);
+    }
+}

@@ -1,0 +1,118 @@
+//! Wash trading: trades without a change of beneficial ownership.
+//!
+//! Two rules after the account-level tests of Victor and Weintraud (WWW
+//! 2021):
+//! - a self-trade, where one account is on both sides, is flagged at once;
+//! - a pair of accounts that repeatedly trade with each other in exactly
+//!   matched sizes (both orders filled completely by the one trade, which
+//!   honest counterparties who do not know each other's sizes rarely do)
+//!   is flagged once the pair has done so `min_trades` times within the
+//!   window.
+//!
+//! The score is the number of matched trades in the window (a self-trade
+//! scores as if the window were full).
+
+use std::collections::{HashMap, VecDeque};
+
+use surveil_sim::{AccountId, Event, EventBody, Nanos, OrderId, Qty};
+
+use crate::{AbuseKind, Alert, Detector, Entity};
+
+/// Parameters of [`WashPairs`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct WashPairsParams {
+    /// Matched trades between one pair within the window before it alerts.
+    pub min_trades: usize,
+    /// The window matched trades are counted over.
+    pub window: Nanos,
+    /// Shortest time between two alerts on one account.
+    pub cooldown: Nanos,
+}
+
+impl Default for WashPairsParams {
+    fn default() -> WashPairsParams {
+        WashPairsParams { min_trades: 3, window: Nanos::from_secs(600), cooldown: Nanos::from_secs(60) }
+    }
+}
+
+/// Self-trades and pairs of accounts trading in matched sizes.
+#[derive(Debug, Default)]
+pub struct WashPairs {
+    params: WashPairsParams,
+    order_qty: HashMap<OrderId, Qty>,
+    pairs: HashMap<(AccountId, AccountId), VecDeque<Nanos>>,
+    last_alert: HashMap<AccountId, Nanos>,
+}
+
+impl WashPairs {
+    /// Creates the detector.
+    pub fn new(params: WashPairsParams) -> WashPairs {
+        WashPairs { params, ..WashPairs::default() }
+    }
+
+    fn alert(&mut self, account: AccountId, time: Nanos, score: f64, alerts: &mut Vec<Alert>) {
+        let cooled = self
+            .last_alert
+            .get(&account)
+            .is_none_or(|&t| time.saturating_sub(t) >= self.params.cooldown);
+        if cooled {
+            self.last_alert.insert(account, time);
+            let entity = Entity::Account(account);
+            alerts.push(Alert { time, kind: AbuseKind::WashTrading, entity, score });
+        }
+    }
+}
+
+impl Detector for WashPairs {
+    fn name(&self) -> &str {
+        "wash_pairs"
+    }
+
+    fn kinds(&self) -> &[AbuseKind] {
+        &[AbuseKind::WashTrading]
+    }
+
+    fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
+        let now = event.time;
+        match &event.body {
+            EventBody::Accepted(e) => {
+                self.order_qty.insert(e.order, e.qty);
+            }
+            EventBody::Cancelled(c) => {
+                self.order_qty.remove(&c.order);
+            }
+            EventBody::Trade(t) => {
+                let (maker, taker) = (t.maker.access.account, t.taker.access.account);
+                let whole = |order: OrderId| self.order_qty.get(&order) == Some(&t.qty);
+                let matched = whole(t.maker.order) && whole(t.taker.order);
+                for side in [&t.maker, &t.taker] {
+                    if side.remaining == Qty::ZERO {
+                        self.order_qty.remove(&side.order);
+                    }
+                }
+
+                if maker == taker {
+                    let full = self.params.min_trades as f64;
+                    self.alert(maker, now, full, alerts);
+                    return;
+                }
+                if !matched {
+                    return;
+                }
+                let pair = (maker.min(taker), maker.max(taker));
+                let window = self.params.window;
+                let trades = self.pairs.entry(pair).or_default();
+                trades.push_back(now);
+                while trades.front().is_some_and(|&t| now.saturating_sub(t) > window) {
+                    trades.pop_front();
+                }
+                let count = trades.len();
+                if count >= self.params.min_trades {
+                    self.alert(pair.0, now, count as f64, alerts);
+                    self.alert(pair.1, now, count as f64, alerts);
+                }
+            }
+            EventBody::Rejected(_) | EventBody::CancelRejected(_) => {}
+        }
+    }
+}
