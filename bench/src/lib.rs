@@ -1,5 +1,13 @@
-//! The surveil harness: runs scenarios, feeds detectors, scores them.
+//! The surveil harness: it runs scenarios, feeds the public event stream to
+//! detectors and scores their alerts against the ground truth.
+//!
+//! The harness is the only part of surveil that sees both sides of the
+//! information barrier: detectors receive public events only, and the ground
+//! truth reaches nothing but the scorer. Scores are a pure function of the
+//! ground truth and the alerts, whatever order the alerts arrive in, so the
+//! same scenario and seed always score the same.
 
 pub mod pipeline;
 pub mod run;
 pub mod stats;
+pub mod score;

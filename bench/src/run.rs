@@ -96,7 +96,7 @@ pub fn assemble(loaded: &Loaded, seed: u64, output: &RunOutput) -> RunReport {
         for &kind in &run.kinds {
             let score = score_kind(truth, &run.alerts, kind, &rules);
             tracing::debug!(detector = %run.name, %kind, alerts = score.alerts, "scored");
-            detectors.push(score.into_report(&run.name, kind.as_str(), ns_per_event, events_per_sec));
+            detectors.push(score.into_report(&run.name, kind, ns_per_event, events_per_sec));
         }
     }
 

@@ -1,0 +1,21 @@
+//! The results document of a surveil run, and its renderings.
+//!
+//! A [`RunReport`] records what one run simulated (scenario, seed, volume of
+//! events and trades, a digest of the event stream), the abuse it injected,
+//! how each detector scored on each kind of abuse, and what the run cost in
+//! wall-clock time. This crate depends on no other surveil crate: it knows
+//! the document and nothing about how its figures were produced, so any tool
+//! that reads the JSON can reuse it.
+//!
+//! Every rendering is a pure function of the document. The JSON lists fields
+//! in a fixed order and reads back to an equal document; the terminal table
+//! ignores terminal width and never uses colour, so one document always
+//! renders to the same bytes, on a terminal or through a pipe.
+
+mod document;
+mod error;
+mod table;
+
+pub use document::{DetectorScore, EpisodeCount, RunCost, RunReport};
+pub use error::ReportError;
+pub use table::render_table;

@@ -1,0 +1,358 @@
+//! The results document: what a run simulated, how each detector scored and
+//! what the run cost.
+//!
+//! Every figure except those in [`RunCost`] and the two timing fields of
+//! [`DetectorScore`] is a function of the scenario and the seed alone, so two
+//! runs of the same scenario and seed give documents that are equal once
+//! [`RunReport::without_cost`] has cleared the wall-clock figures. The JSON
+//! form keeps the field order of the declarations below and reads back to a
+//! document equal to the one written.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ReportError;
+
+/// The results of one run: one scenario, one seed, every detector.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// The version of surveil that produced the document.
+    pub surveil_version: String,
+    /// The scenario that was run: a built-in name or the path it was read from.
+    pub scenario: String,
+    /// The seed every random stream of the run was derived from.
+    pub seed: u64,
+    /// The simulated session length, in seconds of simulated time.
+    pub duration_s: f64,
+    /// The symbols of the instruments traded, in scenario order.
+    pub instruments: Vec<String>,
+    /// The number of exchange accounts in the run.
+    pub accounts: u64,
+    /// The number of accounts that took part in no abuse episode.
+    pub honest_accounts: u64,
+    /// The number of events in the public event stream.
+    pub events: u64,
+    /// The number of trades (fills) in the run.
+    pub trades: u64,
+    /// The fraction of traded volume, between 0 and 1, that came from orders
+    /// sent through the API; both sides of every trade are counted.
+    pub algo_share: f64,
+    /// The hex digest of the public event stream. Equal digests mean equal
+    /// streams, byte for byte.
+    pub digest: String,
+    /// How many labelled abuse episodes of each kind the run contained.
+    pub episodes: Vec<EpisodeCount>,
+    /// How long after an episode's end an alert still counts as catching it,
+    /// in milliseconds of simulated time.
+    pub grace_ms: f64,
+    /// One score per detector and abuse kind it reports on.
+    pub detectors: Vec<DetectorScore>,
+    /// What the run cost in wall-clock time.
+    pub cost: RunCost,
+}
+
+/// The number of labelled episodes of one abuse kind.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EpisodeCount {
+    /// The abuse kind, by its file name, such as `spoofing`.
+    pub kind: String,
+    /// How many episodes of that kind the ground truth holds.
+    pub count: u64,
+}
+
+/// How one detector scored on one kind of abuse.
+///
+/// Ratios lie between 0 and 1. All times are simulated time except
+/// `ns_per_event` and `events_per_sec`, which are wall-clock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DetectorScore {
+    /// The detector's name, unique within the run.
+    pub name: String,
+    /// The abuse kind scored, by its file name, such as `spoofing`.
+    pub kind: String,
+    /// How many alerts of this kind the detector raised.
+    pub alerts: u64,
+    /// How many incidents those alerts formed once repeated alerts on one
+    /// entity were merged.
+    pub incidents: u64,
+    /// How many of those incidents point at a real episode of this kind.
+    pub true_incidents: u64,
+    /// True incidents over all incidents; 0 when there were none.
+    pub precision: f64,
+    /// Episodes of this kind caught by at least one alert, over all episodes
+    /// of this kind; 0 when there were none.
+    pub recall: f64,
+    /// The harmonic mean of precision and recall; 0 when both are 0.
+    pub f1: f64,
+    /// How many episodes of this kind the ground truth holds.
+    pub episodes: u64,
+    /// How many of those episodes at least one alert caught.
+    pub detected: u64,
+    /// Flagged accounts that are abusive, over all flagged accounts (an alert
+    /// on a key flags the key's owner); 0 when nothing was flagged.
+    pub entity_precision: f64,
+    /// Abusive accounts that were flagged, over all abusive accounts of this
+    /// kind; 0 when there were none.
+    pub entity_recall: f64,
+    /// The median detection delay over caught episodes, in milliseconds from
+    /// an episode's first observable evidence to its first catching alert;
+    /// `None` when no episode was caught.
+    pub delay_p50_ms: Option<f64>,
+    /// The 90th percentile of the same delays, in milliseconds; `None` when
+    /// no episode was caught.
+    pub delay_p90_ms: Option<f64>,
+    /// Among episodes of this kind that reached a payoff, the share caught at
+    /// or before it; `None` when no episode had a payoff.
+    pub caught_before_payoff: Option<f64>,
+    /// Honest accounts this detector flagged for this kind, per 1,000 honest
+    /// accounts in the run.
+    pub false_flags_per_1k_honest: f64,
+    /// The wall-clock nanoseconds the detector spent per event.
+    pub ns_per_event: f64,
+    /// The events the detector consumed per wall-clock second.
+    pub events_per_sec: f64,
+}
+
+/// The wall-clock cost of a run. These figures vary from machine to machine
+/// and from one run to the next; nothing else in the document does.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunCost {
+    /// Wall-clock seconds spent simulating the market, detectors excluded.
+    pub sim_seconds: f64,
+    /// Events the simulation produced per wall-clock second, detectors
+    /// excluded.
+    pub events_per_sec: f64,
+    /// Wall-clock seconds the whole run took, from start to written results.
+    pub wall_seconds: f64,
+}
+
+impl RunReport {
+    /// Returns the document as pretty-printed JSON ending in a newline, with
+    /// fields in declaration order.
+    ///
+    /// Non-finite numbers have no JSON form and are written as `null`, which
+    /// [`RunReport::from_json`] then refuses; every figure the harness
+    /// computes is finite.
+    pub fn to_json(&self) -> String {
+        // The document holds only strings, numbers, lists and structs, so
+        // serde_json has nothing it could refuse, and writing to a String
+        // cannot fail.
+        let mut text = serde_json::to_string_pretty(self)
+            .expect("a RunReport is made of plain data that always serialises");
+        text.push('\n');
+        text
+    }
+
+    /// Reads a document written by [`RunReport::to_json`].
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ReportError::Malformed`] with the line and column of the
+    /// problem when the text is not JSON or lacks a field or has one of the
+    /// wrong type.
+    pub fn from_json(text: &str) -> Result<RunReport, ReportError> {
+        serde_json::from_str(text).map_err(|err| ReportError::from_json(&err))
+    }
+
+    /// Returns a copy with every wall-clock figure set to zero: the whole of
+    /// [`RunCost`] and each detector's `ns_per_event` and `events_per_sec`.
+    /// Two runs of the same scenario and seed give equal copies, which is
+    /// what determinism tests compare.
+    pub fn without_cost(&self) -> RunReport {
+        let mut report = self.clone();
+        report.cost = RunCost::default();
+        for detector in &mut report.detectors {
+            detector.ns_per_event = 0.0;
+            detector.events_per_sec = 0.0;
+        }
+        report
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Builds a score whose every figure differs from the others, so a field
+    /// swapped or dropped on the way through JSON shows up as a mismatch.
+    pub(crate) fn score(name: &str, kind: &str, base: f64) -> DetectorScore {
+        DetectorScore {
+            name: name.to_owned(),
+            kind: kind.to_owned(),
+            alerts: 40,
+            incidents: 12,
+            true_incidents: 9,
+            precision: base + 0.75,
+            recall: base + 0.5,
+            f1: base + 1.0 / 3.0,
+            episodes: 6,
+            detected: 3,
+            entity_precision: base + 0.1 + 0.2,
+            entity_recall: base + 2.0 / 7.0,
+            delay_p50_ms: Some(base + 12.345),
+            delay_p90_ms: None,
+            caught_before_payoff: Some(base + 0.625),
+            false_flags_per_1k_honest: base + 4.25,
+            ns_per_event: base + 87.5,
+            events_per_sec: base + 11_428_571.4,
+        }
+    }
+
+    /// Builds a small but complete document with two detectors.
+    pub(crate) fn report() -> RunReport {
+        RunReport {
+            surveil_version: "0.1.0".to_owned(),
+            scenario: "default".to_owned(),
+            seed: 42,
+            duration_s: 3600.0,
+            instruments: vec!["BTC-KRW".to_owned(), "ZZZ-KRW".to_owned()],
+            accounts: 500,
+            honest_accounts: 480,
+            events: 1_234_567,
+            trades: 45_678,
+            algo_share: 0.3125,
+            digest: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".to_owned(),
+            episodes: vec![
+                EpisodeCount { kind: "spoofing".to_owned(), count: 3 },
+                EpisodeCount { kind: "wash_trading".to_owned(), count: 2 },
+            ],
+            grace_ms: 500.0,
+            detectors: vec![
+                score("null", "spoofing", 0.0),
+                score("cancel_ratio", "spoofing", 0.01),
+                score("self_trade", "wash_trading", 0.02),
+            ],
+            cost: RunCost { sim_seconds: 1.5, events_per_sec: 823_044.7, wall_seconds: 2.25 },
+        }
+    }
+
+    #[test]
+    fn json_reads_back_to_an_equal_document() {
+        let original = report();
+        let text = original.to_json();
+        assert!(text.ends_with("}\n"), "the JSON should end in a newline: {text:?}");
+
+        let read = RunReport::from_json(&text).unwrap();
+        assert_eq!(read, original);
+        assert_eq!(read.to_json(), text);
+    }
+
+    #[test]
+    fn json_round_trip_keeps_floats_exact() {
+        // Ratios of small integers are the figures a scorer produces; every
+        // one of them must survive being written and read back unchanged.
+        let mut original = report();
+        original.detectors = (1..=400)
+            .map(|i| {
+                let mut s = score("d", "pump", 0.0);
+                s.precision = f64::from(i) / 397.0;
+                s.ns_per_event = f64::from(i) * 1.1e-3 + 1e9 / 7.0;
+                s
+            })
+            .collect();
+
+        let read = RunReport::from_json(&original.to_json()).unwrap();
+        for (a, b) in read.detectors.iter().zip(&original.detectors) {
+            assert_eq!(a.precision.to_bits(), b.precision.to_bits());
+            assert_eq!(a.ns_per_event.to_bits(), b.ns_per_event.to_bits());
+        }
+    }
+
+    #[test]
+    fn json_names_the_documented_fields() {
+        let text = report().to_json();
+        for field in [
+            "scenario",
+            "seed",
+            "events",
+            "trades",
+            "algo_share",
+            "digest",
+            "detectors",
+            "name",
+            "kind",
+            "precision",
+            "recall",
+            "f1",
+            "delay_p50_ms",
+            "delay_p90_ms",
+            "false_flags_per_1k_honest",
+            "ns_per_event",
+        ] {
+            assert!(text.contains(&format!("\"{field}\":")), "field `{field}` missing from {text}");
+        }
+    }
+
+    #[test]
+    fn json_keeps_declaration_order() {
+        let text = report().to_json();
+        let position = |field: &str| text.find(&format!("\"{field}\":")).unwrap();
+
+        assert!(position("surveil_version") < position("scenario"));
+        assert!(position("scenario") < position("seed"));
+        assert!(position("digest") < position("episodes"));
+        assert!(position("detectors") < position("cost"));
+    }
+
+    #[test]
+    fn malformed_json_reports_line_and_column() {
+        // The third line lacks the colon after the key.
+        let text = "{\n  \"surveil_version\": \"0.1.0\",\n  \"scenario\" \"default\"\n}\n";
+        let err = RunReport::from_json(text).unwrap_err();
+
+        let ReportError::Malformed { line, column, .. } = &err;
+        assert_eq!((*line, *column), (3, 14));
+        let message = err.to_string();
+        assert!(message.contains("line 3, column 14"), "{message}");
+        assert!(!message.contains("at line 3 column 14"), "position said twice: {message}");
+    }
+
+    #[test]
+    fn missing_field_is_named_in_the_error() {
+        let mut value: serde_json::Value = serde_json::from_str(&report().to_json()).unwrap();
+        value.as_object_mut().unwrap().remove("seed");
+        let text = serde_json::to_string_pretty(&value).unwrap();
+
+        let message = RunReport::from_json(&text).unwrap_err().to_string();
+        assert!(message.contains("`seed`"), "{message}");
+        assert!(message.contains("line "), "{message}");
+    }
+
+    #[test]
+    fn without_cost_clears_only_wall_clock_figures() {
+        let original = report();
+        let cleared = original.without_cost();
+
+        assert_eq!(
+            cleared.cost,
+            RunCost { sim_seconds: 0.0, events_per_sec: 0.0, wall_seconds: 0.0 }
+        );
+        for (c, o) in cleared.detectors.iter().zip(&original.detectors) {
+            assert_eq!((c.ns_per_event, c.events_per_sec), (0.0, 0.0));
+            let restored = DetectorScore {
+                ns_per_event: o.ns_per_event,
+                events_per_sec: o.events_per_sec,
+                ..c.clone()
+            };
+            assert_eq!(&restored, o);
+        }
+        let restored = RunReport {
+            cost: original.cost.clone(),
+            detectors: original.detectors.clone(),
+            ..cleared
+        };
+        assert_eq!(restored, original);
+    }
+
+    #[test]
+    fn reports_differing_only_in_cost_compare_equal_without_it() {
+        let a = report();
+        let mut b = report();
+        b.cost.wall_seconds = 99.0;
+        b.detectors[1].ns_per_event = 1.0;
+        assert_ne!(a, b);
+        assert_eq!(a.without_cost(), b.without_cost());
+
+        b.detectors[1].recall = 0.0;
+        assert_ne!(a.without_cost(), b.without_cost());
+    }
+}

@@ -1,0 +1,218 @@
+//! The terminal rendering of a results document.
+//!
+//! A few summary lines describe the run, then one table gives a row per
+//! detector and kind, in document order. The output depends on the document
+//! alone: it uses plain ASCII, no colour, and a fixed layout whatever the
+//! terminal width, so it reads the same on a terminal, in a pipe or in a CI
+//! log, and two equal documents render to equal text.
+
+use std::fmt::Write as _;
+
+use comfy_table::presets::ASCII_FULL_CONDENSED;
+use comfy_table::{CellAlignment, ContentArrangement, Table};
+
+use crate::document::{DetectorScore, RunReport};
+
+/// How many hex digits of the stream digest the summary shows: enough to
+/// tell runs apart at a glance.
+const DIGEST_DIGITS: usize = 16;
+
+/// The table's header, one entry per column. Long titles break over two
+/// lines to keep the table narrow enough for a common terminal.
+const HEADER: [&str; 13] = [
+    "detector",
+    "kind",
+    "precision",
+    "recall",
+    "F1",
+    "entity\nP",
+    "entity\nR",
+    "delay p50\nms",
+    "delay p90\nms",
+    "caught before\npayoff",
+    "false flags\n/1k honest",
+    "alerts",
+    "ns/event",
+];
+
+/// The columns holding names; every other column holds a number.
+const NAME_COLUMNS: usize = 2;
+
+/// Renders a document for a terminal: summary lines, a blank line, then the
+/// detector table. The text ends in a newline.
+pub fn render_table(report: &RunReport) -> String {
+    let mut out = summary(report);
+    out.push('\n');
+    out.push_str(&detector_table(&report.detectors).to_string());
+    out.push('\n');
+    out
+}
+
+/// Writes the lines that describe the run itself.
+fn summary(report: &RunReport) -> String {
+    // Character-wise, so a digest that is not plain hex cannot split a
+    // multi-byte character.
+    let digest: String = report.digest.chars().take(DIGEST_DIGITS).collect();
+    let episodes = if report.episodes.is_empty() {
+        "none".to_owned()
+    } else {
+        let counts: Vec<String> =
+            report.episodes.iter().map(|e| format!("{} {}", e.kind, e.count)).collect();
+        counts.join(", ")
+    };
+
+    // Writing to a String cannot fail, so the results of `writeln!` carry
+    // nothing worth handling.
+    let mut out = String::new();
+    let _ = writeln!(out, "scenario   {} (seed {})", report.scenario, report.seed);
+    let _ = writeln!(out, "simulated  {:.3} s", report.duration_s);
+    let _ = writeln!(out, "events     {}", report.events);
+    let _ = writeln!(out, "trades     {}", report.trades);
+    let _ = writeln!(out, "API share  {:.2}% of traded volume", report.algo_share * 100.0);
+    let _ = writeln!(out, "digest     {digest}");
+    let _ = writeln!(out, "episodes   {episodes}");
+    out
+}
+
+/// Builds the table with one row per detector and kind.
+fn detector_table(scores: &[DetectorScore]) -> Table {
+    let mut table = Table::new();
+
+    // A fixed layout and no styling keep the text independent of whether
+    // stdout is a terminal and of how wide it is.
+    table
+        .load_preset(ASCII_FULL_CONDENSED)
+        .force_no_tty()
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(HEADER);
+
+    for s in scores {
+        table.add_row([
+            s.name.clone(),
+            s.kind.clone(),
+            format!("{:.3}", s.precision),
+            format!("{:.3}", s.recall),
+            format!("{:.3}", s.f1),
+            format!("{:.3}", s.entity_precision),
+            format!("{:.3}", s.entity_recall),
+            optional(s.delay_p50_ms, 2),
+            optional(s.delay_p90_ms, 2),
+            optional(s.caught_before_payoff, 3),
+            format!("{:.2}", s.false_flags_per_1k_honest),
+            s.alerts.to_string(),
+            format!("{:.2}", s.ns_per_event),
+        ]);
+    }
+
+    for column in table.column_iter_mut().skip(NAME_COLUMNS) {
+        column.set_cell_alignment(CellAlignment::Right);
+    }
+    table
+}
+
+/// Formats an optional figure with `decimals` digits, or `-` when absent.
+fn optional(value: Option<f64>, decimals: usize) -> String {
+    match value {
+        Some(v) => format!("{v:.decimals$}"),
+        None => "-".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::tests::report;
+
+    /// Returns the table line whose first cell is `name` and second `kind`.
+    fn row<'a>(text: &'a str, name: &str, kind: &str) -> Option<&'a str> {
+        text.lines().find(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            cells.len() > 3 && cells[1] == name && cells[2] == kind
+        })
+    }
+
+    #[test]
+    fn table_has_a_row_per_detector_and_kind() {
+        let text = render_table(&report());
+
+        assert!(row(&text, "null", "spoofing").is_some(), "{text}");
+        assert!(row(&text, "cancel_ratio", "spoofing").is_some(), "{text}");
+        assert!(row(&text, "self_trade", "wash_trading").is_some(), "{text}");
+        assert!(row(&text, "self_trade", "spoofing").is_none(), "{text}");
+    }
+
+    #[test]
+    fn row_shows_formatted_figures_and_dashes() {
+        let text = render_table(&report());
+        let line = row(&text, "cancel_ratio", "spoofing").unwrap();
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+
+        // Base 0.01: precision 0.76, recall 0.51, F1 0.343..., entity P
+        // 0.31, entity R 0.295..., p50 12.355, p90 absent, payoff 0.635,
+        // false flags 4.26, 40 alerts, 87.51 ns per event.
+        assert_eq!(
+            &cells[1..14],
+            &[
+                "cancel_ratio",
+                "spoofing",
+                "0.760",
+                "0.510",
+                "0.343",
+                "0.310",
+                "0.296",
+                "12.36",
+                "-",
+                "0.635",
+                "4.26",
+                "40",
+                "87.51"
+            ]
+        );
+    }
+
+    #[test]
+    fn numbers_are_right_aligned() {
+        let mut doc = report();
+        doc.detectors[0].alerts = 7;
+        doc.detectors[1].alerts = 12_345;
+        let text = render_table(&doc);
+
+        // Right alignment puts the short number's last digit under the long
+        // one's, so both cells end at the same column.
+        let end = |name: &str| {
+            let line = row(&text, name, "spoofing").unwrap();
+            let digit = if name == "null" { "7 |" } else { "12345 |" };
+            line.find(digit).unwrap() + digit.len()
+        };
+        assert_eq!(end("null"), end("cancel_ratio"));
+    }
+
+    #[test]
+    fn summary_describes_the_run() {
+        let text = render_table(&report());
+
+        assert!(text.contains("default (seed 42)"), "{text}");
+        assert!(text.contains("3600.000 s"), "{text}");
+        assert!(text.contains("1234567"), "{text}");
+        assert!(text.contains("45678"), "{text}");
+        assert!(text.contains("31.25% of traded volume"), "{text}");
+        assert!(text.contains("digest     0123456789abcdef\n"), "{text}");
+        assert!(text.contains("spoofing 3, wash_trading 2"), "{text}");
+    }
+
+    #[test]
+    fn rendering_is_plain_ascii_and_ends_in_a_newline() {
+        let text = render_table(&report());
+
+        assert!(text.is_ascii(), "{text}");
+        assert!(!text.contains('\u{1b}'), "escape codes in {text}");
+        assert!(text.ends_with("+\n"), "{text}");
+    }
+
+    #[test]
+    fn no_episodes_reads_none() {
+        let mut doc = report();
+        doc.episodes.clear();
+        assert!(render_table(&doc).contains("episodes   none\n"));
+    }
+}
