@@ -9,5 +9,5 @@
 
 pub mod pipeline;
 pub mod run;
-pub mod stats;
 pub mod score;
+pub mod stats;

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use surveil_bench::pipeline::PipelineOptions;
-use surveil_bench::run::{run, RunRequest};
+use surveil_bench::run::{RunRequest, run};
 use surveil_scenarios::library;
 use tracing_subscriber::EnvFilter;
 
@@ -113,14 +113,16 @@ fn init_logging(verbose: u8) {
 fn execute(command: Command) -> Result<(), Failure> {
     match command {
         Command::Run { scenario, seed, detectors, threads, json } => {
-            let loaded = surveil_scenarios::load(&scenario).map_err(|e| Failure::BadInput(e.into()))?;
+            let loaded =
+                surveil_scenarios::load(&scenario).map_err(|e| Failure::BadInput(e.into()))?;
             let request = RunRequest {
                 seed,
                 detectors,
                 pipeline: PipelineOptions { threads, ..PipelineOptions::default() },
             };
             let progress = progress_bar();
-            let report = run(&loaded, &request, &progress).map_err(|e| Failure::BadInput(e.into()))?;
+            let report =
+                run(&loaded, &request, &progress).map_err(|e| Failure::BadInput(e.into()))?;
             progress.finish_and_clear();
             let text = if json { report.to_json() } else { surveil_reports::render_table(&report) };
             write_stdout(&text).map_err(Failure::Run)
@@ -155,8 +157,9 @@ fn progress_bar() -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(1);
-    let style = ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent:>3}% eta {eta}")
-        .map(|s| s.progress_chars("=> "));
+    let style =
+        ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent:>3}% eta {eta}")
+            .map(|s| s.progress_chars("=> "));
     if let Ok(style) = style {
         bar.set_style(style);
     }

@@ -62,19 +62,28 @@ pub struct RunOutput {
     pub wall: Duration,
 }
 
+/// One detector on a worker thread, with what it has produced so far.
+struct Slot {
+    /// Its position in the list the caller gave.
+    index: usize,
+    detector: Box<dyn Detector>,
+    alerts: Vec<Alert>,
+    busy: Duration,
+}
+
 struct Worker {
-    detectors: Vec<(usize, Box<dyn Detector>, Vec<Alert>, Duration)>,
+    slots: Vec<Slot>,
 }
 
 impl Worker {
     #[allow(clippy::disallowed_methods, reason = "measuring detector cost is the harness's job")]
     fn consume(&mut self, batch: &[Event]) {
-        for (_, detector, alerts, busy) in &mut self.detectors {
+        for slot in &mut self.slots {
             let started = Instant::now();
             for event in batch {
-                detector.on_event(event, alerts);
+                slot.detector.on_event(event, &mut slot.alerts);
             }
-            *busy += started.elapsed();
+            slot.busy += started.elapsed();
         }
     }
 }
@@ -91,9 +100,10 @@ pub fn run(
 ) -> RunOutput {
     let started = Instant::now();
     let threads = options.threads.max(1).min(detectors.len().max(1));
-    let mut workers: Vec<Worker> = (0..threads).map(|_| Worker { detectors: Vec::new() }).collect();
+    let mut workers: Vec<Worker> = (0..threads).map(|_| Worker { slots: Vec::new() }).collect();
     for (i, d) in detectors.into_iter().enumerate() {
-        workers[i % threads].detectors.push((i, d, Vec::new(), Duration::ZERO));
+        let slot = Slot { index: i, detector: d, alerts: Vec::new(), busy: Duration::ZERO };
+        workers[i % threads].slots.push(slot);
     }
 
     let mut sim = Simulation::new(config);
@@ -112,10 +122,10 @@ pub fn run(
                 for batch in rx {
                     worker.consume(&batch);
                 }
-                for (_, detector, alerts, busy) in &mut worker.detectors {
+                for slot in &mut worker.slots {
                     let t = Instant::now();
-                    detector.finish(alerts);
-                    *busy += t.elapsed();
+                    slot.detector.finish(&mut slot.alerts);
+                    slot.busy += t.elapsed();
                 }
                 worker
             }));
@@ -147,27 +157,26 @@ pub fn run(
     });
     progress.set_position(sim.duration().0);
 
-    let mut runs: Vec<(usize, DetectorRun)> = finished
+    let mut slots: Vec<Slot> = finished.into_iter().flat_map(|w| w.slots).collect();
+    slots.sort_by_key(|s| s.index);
+    let runs = slots
         .into_iter()
-        .flat_map(|w| w.detectors)
-        .map(|(i, detector, mut alerts, busy)| {
-            alerts.sort_by(Alert::total_cmp);
-            let run = DetectorRun {
-                name: detector.name().to_owned(),
-                kinds: detector.kinds().to_vec(),
-                alerts,
-                busy,
-            };
-            (i, run)
+        .map(|mut slot| {
+            slot.alerts.sort_by(Alert::total_cmp);
+            DetectorRun {
+                name: slot.detector.name().to_owned(),
+                kinds: slot.detector.kinds().to_vec(),
+                alerts: slot.alerts,
+                busy: slot.busy,
+            }
         })
         .collect();
-    runs.sort_by_key(|(i, _)| *i);
 
     RunOutput {
         stats,
         digest: digest.hex(),
         truth: sim.finish(),
-        detectors: runs.into_iter().map(|(_, r)| r).collect(),
+        detectors: runs,
         sim_busy,
         wall: started.elapsed(),
     }

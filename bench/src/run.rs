@@ -10,7 +10,7 @@ use surveil_scenarios::Loaded;
 use surveil_sim::AccountId;
 
 use crate::pipeline::{self, PipelineOptions, RunOutput};
-use crate::score::{score_kind, ScoringRules};
+use crate::score::{ScoringRules, score_kind};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -52,7 +52,11 @@ pub fn injected_kinds(loaded: &Loaded) -> Vec<AbuseKind> {
 /// # Errors
 ///
 /// Refuses an unknown detector name before anything runs.
-pub fn run(loaded: &Loaded, request: &RunRequest, progress: &ProgressBar) -> Result<RunReport, RunError> {
+pub fn run(
+    loaded: &Loaded,
+    request: &RunRequest,
+    progress: &ProgressBar,
+) -> Result<RunReport, RunError> {
     let seed = request.seed.unwrap_or(loaded.config.seed);
     let config = loaded.with_seed(seed);
     let kinds = injected_kinds(loaded);
@@ -69,7 +73,7 @@ pub fn run(loaded: &Loaded, request: &RunRequest, progress: &ProgressBar) -> Res
     }
     // The random detector's stream depends on the run's seed, and on
     // nothing else, so its floor moves with the market it is compared in.
-    let detector_seed = seed ^ 0x5EED_0F_2A_D0_7EC7;
+    let detector_seed = seed ^ 0x5EED_0F2A_D07E_C7A1;
     let detectors = names
         .iter()
         .map(|n| surveil_detectors::builtin(n, &kinds, detector_seed))

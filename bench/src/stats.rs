@@ -57,7 +57,11 @@ impl StreamStats {
     /// retail order is half API. Value, not lots, because a lot of one
     /// token is worth nothing like a lot of another.
     pub fn algo_share(&self) -> f64 {
-        if self.volume_krw == 0.0 { 0.0 } else { self.api_side_volume_krw / (2.0 * self.volume_krw) }
+        if self.volume_krw == 0.0 {
+            0.0
+        } else {
+            self.api_side_volume_krw / (2.0 * self.volume_krw)
+        }
     }
 }
 
@@ -117,7 +121,10 @@ mod tests {
         // Instrument 0: 10 lots, API maker against a web taker: half API.
         // Instrument 1 is worth three times as much per lot: 10 lots, both
         // sides retail.
-        stats.update(&[trade(0, 10, api, Channel::Web), trade(1, 10, Channel::Mobile, Channel::Web)]);
+        stats.update(&[
+            trade(0, 10, api, Channel::Web),
+            trade(1, 10, Channel::Mobile, Channel::Web),
+        ]);
         // API value 1000 of 2 * (1000 + 3000) = 8000.
         assert!((stats.algo_share() - 0.125).abs() < 1e-12, "{}", stats.algo_share());
         assert_eq!(stats.trades, 2);

@@ -26,8 +26,7 @@ impl SizeBaseline {
     pub fn observe(&mut self, instrument: InstrumentId, qty: Qty) {
         let i = usize::from(instrument.0);
         if self.per_instrument.len() <= i {
-            self.per_instrument
-                .resize(i + 1, Sizes { log_mean: 0.0, smallest: i64::MAX, seen: 0 });
+            self.per_instrument.resize(i + 1, Sizes { log_mean: 0.0, smallest: i64::MAX, seen: 0 });
         }
         let s = &mut self.per_instrument[i];
         let x = (qty.0.max(1) as f64).ln();

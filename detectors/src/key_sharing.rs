@@ -101,7 +101,12 @@ impl KeyTravel {
         let cooled = state.last_alert.is_none_or(|t| time.saturating_sub(t) >= p.cooldown);
         if score > 0.0 && cooled {
             state.last_alert = Some(time);
-            alerts.push(Alert { time, kind: AbuseKind::KeySharing, entity: Entity::Key(key), score });
+            alerts.push(Alert {
+                time,
+                kind: AbuseKind::KeySharing,
+                entity: Entity::Key(key),
+                score,
+            });
         }
     }
 }

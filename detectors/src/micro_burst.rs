@@ -118,7 +118,12 @@ impl Detector for BurstRate {
         if tiny_share >= p.min_tiny_share && cooled {
             state.last_alert = Some(now);
             let score = count as f64 / p.min_messages as f64 * tiny_share;
-            alerts.push(Alert { time: now, kind: AbuseKind::MicroBurst, entity: Entity::Key(key), score });
+            alerts.push(Alert {
+                time: now,
+                kind: AbuseKind::MicroBurst,
+                entity: Entity::Key(key),
+                score,
+            });
         }
     }
 }

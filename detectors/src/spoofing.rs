@@ -151,7 +151,10 @@ impl Detector for SpoofCancel {
                     return;
                 }
                 state.occurrences.push_back(now);
-                while state.occurrences.front().is_some_and(|&t| now.saturating_sub(t) > p.repeat_window)
+                while state
+                    .occurrences
+                    .front()
+                    .is_some_and(|&t| now.saturating_sub(t) > p.repeat_window)
                 {
                     state.occurrences.pop_front();
                 }

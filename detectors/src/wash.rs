@@ -1,16 +1,15 @@
 //! Wash trading: trades without a change of beneficial ownership.
 //!
-//! Two rules after the account-level tests of Victor and Weintraud (WWW
-//! 2021):
-//! - a self-trade, where one account is on both sides, is flagged at once;
-//! - a pair of accounts that repeatedly trade with each other in exactly
-//!   matched sizes (both orders filled completely by the one trade, which
-//!   honest counterparties who do not know each other's sizes rarely do)
-//!   is flagged once the pair has done so `min_trades` times within the
-//!   window.
+//! After the account-level tests of Victor and Weintraud (WWW 2021): a pair
+//! of accounts that repeatedly trade with each other in exactly matched
+//! sizes (both orders filled completely by the one trade, which honest
+//! counterparties who do not know each other's sizes rarely do) is flagged
+//! once the pair has done so `min_trades` times within the window. An
+//! account trading with itself is the pair of the account with itself. A
+//! single self-trade is not enough: without self-trade prevention an
+//! honest trader's market order can meet its own forgotten limit order.
 //!
-//! The score is the number of matched trades in the window (a self-trade
-//! scores as if the window were full).
+//! The score is the number of matched trades in the window.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -31,11 +30,15 @@ pub struct WashPairsParams {
 
 impl Default for WashPairsParams {
     fn default() -> WashPairsParams {
-        WashPairsParams { min_trades: 3, window: Nanos::from_secs(600), cooldown: Nanos::from_secs(60) }
+        WashPairsParams {
+            min_trades: 3,
+            window: Nanos::from_secs(600),
+            cooldown: Nanos::from_secs(60),
+        }
     }
 }
 
-/// Self-trades and pairs of accounts trading in matched sizes.
+/// Pairs of accounts, or an account with itself, trading in matched sizes.
 #[derive(Debug, Default)]
 pub struct WashPairs {
     params: WashPairsParams,
@@ -91,11 +94,6 @@ impl Detector for WashPairs {
                     }
                 }
 
-                if maker == taker {
-                    let full = self.params.min_trades as f64;
-                    self.alert(maker, now, full, alerts);
-                    return;
-                }
                 if !matched {
                     return;
                 }
@@ -109,7 +107,9 @@ impl Detector for WashPairs {
                 let count = trades.len();
                 if count >= self.params.min_trades {
                     self.alert(pair.0, now, count as f64, alerts);
-                    self.alert(pair.1, now, count as f64, alerts);
+                    if pair.1 != pair.0 {
+                        self.alert(pair.1, now, count as f64, alerts);
+                    }
                 }
             }
             EventBody::Rejected(_) | EventBody::CancelRejected(_) => {}

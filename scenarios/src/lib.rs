@@ -22,7 +22,7 @@ use surveil_sim::config::{
 };
 use surveil_sim::{InstrumentSpec, Nanos, Price, Qty};
 
-use crate::locate::{line_col, Locator};
+use crate::locate::{Locator, line_col};
 pub use crate::schema::Scenario;
 
 /// A scenario that was refused.
@@ -52,7 +52,9 @@ pub enum ScenarioError {
         message: String,
     },
     /// Neither a file nor a built-in scenario has this name.
-    #[error("no scenario file or built-in scenario named `{0}`; `surveil scenarios` lists the built-ins")]
+    #[error(
+        "no scenario file or built-in scenario named `{0}`; `surveil scenarios` lists the built-ins"
+    )]
     NotFound(String),
 }
 
@@ -160,36 +162,60 @@ fn check(s: &Scenario) -> Result<(), (String, String)> {
             return fail(&at("symbol"), format!("ticker `{}` is used twice", inst.symbol));
         }
         if inst.min_price < 1 {
-            return fail(&at("min_price"), format!("expected 1 tick or more, found {}", inst.min_price));
+            return fail(
+                &at("min_price"),
+                format!("expected 1 tick or more, found {}", inst.min_price),
+            );
         }
         if inst.max_price < inst.min_price {
-            return fail(&at("max_price"), format!("expected at least min_price ({}), found {}", inst.min_price, inst.max_price));
+            return fail(
+                &at("max_price"),
+                format!(
+                    "expected at least min_price ({}), found {}",
+                    inst.min_price, inst.max_price
+                ),
+            );
         }
         if !(inst.min_price..=inst.max_price).contains(&inst.initial_price) {
             return fail(
                 &at("initial_price"),
-                format!("expected a price between {} and {}, found {}", inst.min_price, inst.max_price, inst.initial_price),
+                format!(
+                    "expected a price between {} and {}, found {}",
+                    inst.min_price, inst.max_price, inst.initial_price
+                ),
             );
         }
         if inst.quote_half_spread_ticks < 1 {
             let v = inst.quote_half_spread_ticks;
-            return fail(&at("quote_half_spread_ticks"), format!("expected 1 tick or more, found {v}"));
+            return fail(
+                &at("quote_half_spread_ticks"),
+                format!("expected 1 tick or more, found {v}"),
+            );
         }
         if inst.min_qty < 1 {
             return fail(&at("min_qty"), format!("expected 1 lot or more, found {}", inst.min_qty));
         }
         if inst.max_qty < inst.min_qty {
-            return fail(&at("max_qty"), format!("expected at least min_qty ({}), found {}", inst.min_qty, inst.max_qty));
+            return fail(
+                &at("max_qty"),
+                format!("expected at least min_qty ({}), found {}", inst.min_qty, inst.max_qty),
+            );
         }
         if !(inst.min_qty..=inst.max_qty).contains(&inst.typical_qty) {
             return fail(
                 &at("typical_qty"),
-                format!("expected a size between {} and {}, found {}", inst.min_qty, inst.max_qty, inst.typical_qty),
+                format!(
+                    "expected a size between {} and {}, found {}",
+                    inst.min_qty, inst.max_qty, inst.typical_qty
+                ),
             );
         }
     }
     if s.instrument.iter().all(|i| i.activity_weight.0 == 0.0) {
-        return fail("instrument[0].activity_weight", "expected at least one instrument with a weight above zero".into());
+        return fail(
+            "instrument[0].activity_weight",
+            "expected at least one instrument with a weight above zero".into(),
+        );
     }
     for (field, v) in [
         ("market_makers.level_step_ticks", s.market_makers.level_step_ticks),
@@ -201,7 +227,10 @@ fn check(s: &Scenario) -> Result<(), (String, String)> {
         }
     }
     if s.momentum.lookback < 2 {
-        return fail("momentum.lookback", format!("expected 2 looks or more, found {}", s.momentum.lookback));
+        return fail(
+            "momentum.lookback",
+            format!("expected 2 looks or more, found {}", s.momentum.lookback),
+        );
     }
     let ks = &s.abuse.key_sharing;
     if ks.episodes > 0 && ks.max_keys_per_operator == 0 {

@@ -67,7 +67,11 @@ fn walk_table(table: &Table, prefix: &str, out: &mut Vec<Entry>) {
 fn walk_item(item: &Item, path: &str, key_span: Range<usize>, out: &mut Vec<Entry>) {
     match item {
         Item::Table(t) => {
-            out.push(Entry { path: path.to_owned(), key: key_span, value: t.span().unwrap_or(0..0) });
+            out.push(Entry {
+                path: path.to_owned(),
+                key: key_span,
+                value: t.span().unwrap_or(0..0),
+            });
             walk_table(t, path, out);
         }
         Item::ArrayOfTables(array) => {

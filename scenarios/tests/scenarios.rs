@@ -1,6 +1,6 @@
 //! Loading, defaults and error reporting of scenario files.
 
-use surveil_scenarios::{library, load, parse, ScenarioError};
+use surveil_scenarios::{ScenarioError, library, load, parse};
 
 fn invalid(source: &str) -> (usize, String, String) {
     match parse(source, "test.toml") {

@@ -1,0 +1,88 @@
+//! The `surveil` binary as a user calls it: exit codes, output formats and
+//! error messages.
+
+use std::process::{Command, Output};
+
+fn surveil(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_surveil")).args(args).output().expect("surveil starts")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn run_json_holds_the_documented_fields() {
+    let out = surveil(&["run", "small", "--seed", "3", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for field in ["scenario", "seed", "events", "trades", "algo_share", "digest", "detectors"] {
+        assert!(doc.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(doc["seed"], 3);
+    let detectors = doc["detectors"].as_array().unwrap();
+    for field in [
+        "name",
+        "kind",
+        "precision",
+        "recall",
+        "f1",
+        "delay_p50_ms",
+        "delay_p90_ms",
+        "false_flags_per_1k_honest",
+        "ns_per_event",
+    ] {
+        assert!(detectors.iter().all(|d| d.get(field).is_some()), "missing {field}");
+    }
+    let kinds: Vec<&str> = detectors.iter().filter_map(|d| d["kind"].as_str()).collect();
+    for kind in ["key_sharing", "spoofing", "wash_trading", "micro_burst"] {
+        assert!(kinds.contains(&kind), "{kind}");
+    }
+}
+
+#[test]
+fn run_prints_a_table_for_people() {
+    let out = surveil(&["run", "small"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("API share") && text.contains("key_travel"), "{text}");
+    assert!(stderr(&out).is_empty(), "a piped run prints nothing else: {}", stderr(&out));
+}
+
+#[test]
+fn malformed_scenario_exits_2_naming_file_line_and_field() {
+    let dir = std::env::temp_dir().join(format!("surveil-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(&path, "name = \"bad\"\n[retail]\nmobile_share = 2\n").unwrap();
+    let out = surveil(&["run", path.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("bad.toml:3:") && err.contains("retail.mobile_share"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn unknown_scenario_and_detector_exit_2() {
+    let out = surveil(&["run", "no-such-scenario"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("surveil scenarios"), "{}", stderr(&out));
+
+    let out = surveil(&["run", "small", "--detectors", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown detector `nope`"), "{}", stderr(&out));
+}
+
+#[test]
+fn scenarios_lists_the_builtins() {
+    let out = surveil(&["scenarios"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.lines().any(|l| l.starts_with("default ")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("small ")), "{text}");
+
+    let out = surveil(&["scenarios", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["name"], "default");
+}
