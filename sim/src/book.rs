@@ -242,7 +242,13 @@ impl Book {
     /// Refuses a duplicate live id, a non-positive quantity, and a price
     /// that would cross the opposite side (match it with [`Book::execute`]
     /// first).
-    pub fn rest(&mut self, id: OrderId, side: Side, price: Price, qty: Qty) -> Result<(), RestError> {
+    pub fn rest(
+        &mut self,
+        id: OrderId,
+        side: Side,
+        price: Price,
+        qty: Qty,
+    ) -> Result<(), RestError> {
         if qty <= Qty::ZERO {
             return Err(RestError::NonPositiveQty);
         }
@@ -268,7 +274,12 @@ impl Book {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
         };
-        let level = levels.entry(price).or_insert(Level { head: NIL, tail: NIL, qty: Qty::ZERO, orders: 0 });
+        let level = levels.entry(price).or_insert(Level {
+            head: NIL,
+            tail: NIL,
+            qty: Qty::ZERO,
+            orders: 0,
+        });
         let node = Node { order, prev: level.tail, next: NIL };
         if slot as usize == self.nodes.len() {
             self.nodes.push(node);
@@ -341,7 +352,11 @@ impl Book {
                     return Err(format!("empty level {price:?} on {side}"));
                 }
                 if queue.len() != level.orders as usize {
-                    return Err(format!("level {price:?} counts {} orders, holds {}", level.orders, queue.len()));
+                    return Err(format!(
+                        "level {price:?} counts {} orders, holds {}",
+                        level.orders,
+                        queue.len()
+                    ));
                 }
                 let total: i64 = queue.iter().map(|o| o.qty.0).sum();
                 if total != level.qty.0 {
@@ -418,7 +433,15 @@ mod tests {
         let mut book = Book::new();
         sell_limit(&mut book, 1, 100, 5);
         let fills = buy_limit(&mut book, 2, 105, 3);
-        assert_eq!(fills, vec![Fill { maker: OrderId(1), price: Price(100), qty: Qty(3), maker_remaining: Qty(2) }]);
+        assert_eq!(
+            fills,
+            vec![Fill {
+                maker: OrderId(1),
+                price: Price(100),
+                qty: Qty(3),
+                maker_remaining: Qty(2)
+            }]
+        );
     }
 
     #[test]
@@ -430,7 +453,10 @@ mod tests {
         let fills = buy_limit(&mut book, 4, 101, 5);
         assert_eq!(fills.len(), 2);
         assert_eq!(book.best_ask().unwrap().price, Price(102));
-        assert_eq!(book.best_bid().unwrap(), LevelView { price: Price(101), qty: Qty(3), orders: 1 });
+        assert_eq!(
+            book.best_bid().unwrap(),
+            LevelView { price: Price(101), qty: Qty(3), orders: 1 }
+        );
     }
 
     #[test]
@@ -450,7 +476,8 @@ mod tests {
         sell_limit(&mut book, 1, 100, 5);
         sell_limit(&mut book, 2, 100, 5);
         buy_limit(&mut book, 3, 100, 2);
-        let queue: Vec<_> = book.queue(Side::Sell, Price(100)).iter().map(|o| (o.id, o.qty)).collect();
+        let queue: Vec<_> =
+            book.queue(Side::Sell, Price(100)).iter().map(|o| (o.id, o.qty)).collect();
         assert_eq!(queue, vec![(OrderId(1), Qty(3)), (OrderId(2), Qty(5))]);
     }
 
@@ -481,8 +508,14 @@ mod tests {
     fn rest_refuses_duplicate_live_ids_and_crossing_prices() {
         let mut book = Book::new();
         book.rest(OrderId(1), Side::Buy, Price(99), Qty(1)).unwrap();
-        assert_eq!(book.rest(OrderId(1), Side::Buy, Price(98), Qty(1)), Err(RestError::DuplicateId(OrderId(1))));
-        assert_eq!(book.rest(OrderId(2), Side::Sell, Price(99), Qty(1)), Err(RestError::WouldCross));
+        assert_eq!(
+            book.rest(OrderId(1), Side::Buy, Price(98), Qty(1)),
+            Err(RestError::DuplicateId(OrderId(1)))
+        );
+        assert_eq!(
+            book.rest(OrderId(2), Side::Sell, Price(99), Qty(1)),
+            Err(RestError::WouldCross)
+        );
         book.check_invariants().unwrap();
     }
 

@@ -299,7 +299,8 @@ impl Exchange {
     }
 
     fn validate(&self, req: &OrderRequest) -> Result<(), RejectReason> {
-        let spec = self.specs.get(usize::from(req.instrument.0)).ok_or(RejectReason::UnknownInstrument)?;
+        let spec =
+            self.specs.get(usize::from(req.instrument.0)).ok_or(RejectReason::UnknownInstrument)?;
         if req.qty < spec.min_qty || req.qty > spec.max_qty {
             return Err(RejectReason::QtyOutOfRange);
         }
@@ -362,13 +363,20 @@ mod tests {
     #[test]
     fn trade_reports_both_sides_with_their_access() {
         let mut ex = Exchange::new(vec![spec()]);
-        let maker = ex.submit(Nanos(1), who(1), OrderRequest::limit(I, Side::Sell, Price(10), Qty(5))).unwrap().id;
-        let taker = ex.submit(Nanos(2), who(2), OrderRequest::market(I, Side::Buy, Qty(3))).unwrap().id;
+        let maker = ex
+            .submit(Nanos(1), who(1), OrderRequest::limit(I, Side::Sell, Price(10), Qty(5)))
+            .unwrap()
+            .id;
+        let taker =
+            ex.submit(Nanos(2), who(2), OrderRequest::market(I, Side::Buy, Qty(3))).unwrap().id;
         let events = drain(&mut ex);
         let EventBody::Trade(t) = events[2] else { panic!("expected a trade, got {events:?}") };
         assert_eq!((t.maker.order, t.taker.order), (maker, taker));
         assert_eq!((t.maker.access.account, t.taker.access.account), (AccountId(1), AccountId(2)));
-        assert_eq!((t.price, t.qty, t.maker.remaining, t.taker.remaining), (Price(10), Qty(3), Qty(2), Qty(0)));
+        assert_eq!(
+            (t.price, t.qty, t.maker.remaining, t.taker.remaining),
+            (Price(10), Qty(3), Qty(2), Qty(0))
+        );
         assert_eq!(ex.resting_qty(maker), Some(Qty(2)));
     }
 
@@ -376,13 +384,19 @@ mod tests {
     fn ioc_remainder_is_cancelled_not_rested() {
         let mut ex = Exchange::new(vec![spec()]);
         ex.submit(Nanos(1), who(1), OrderRequest::limit(I, Side::Sell, Price(10), Qty(2))).unwrap();
-        let placed = ex.submit(Nanos(2), who(2), OrderRequest::ioc(I, Side::Buy, Price(10), Qty(5))).unwrap();
+        let placed = ex
+            .submit(Nanos(2), who(2), OrderRequest::ioc(I, Side::Buy, Price(10), Qty(5)))
+            .unwrap();
         assert_eq!((placed.filled, placed.resting), (Qty(2), Qty(0)));
         let id = placed.id;
         let events = drain(&mut ex);
         assert!(matches!(
             events.last(),
-            Some(EventBody::Cancelled(Cancelled { reason: CancelReason::Unfilled, remaining: Qty(3), .. }))
+            Some(EventBody::Cancelled(Cancelled {
+                reason: CancelReason::Unfilled,
+                remaining: Qty(3),
+                ..
+            }))
         ));
         assert_eq!(ex.resting_qty(id), None);
         assert!(ex.book(I).is_empty());
@@ -405,8 +419,14 @@ mod tests {
             (OrderRequest::limit(I, Side::Buy, Price(10), Qty(0)), RejectReason::QtyOutOfRange),
             (OrderRequest::limit(I, Side::Buy, Price(10), Qty(101)), RejectReason::QtyOutOfRange),
             (OrderRequest::limit(I, Side::Buy, Price(0), Qty(1)), RejectReason::PriceOutOfRange),
-            (OrderRequest::limit(I, Side::Buy, Price(1_001), Qty(1)), RejectReason::PriceOutOfRange),
-            (OrderRequest::limit(InstrumentId(7), Side::Buy, Price(10), Qty(1)), RejectReason::UnknownInstrument),
+            (
+                OrderRequest::limit(I, Side::Buy, Price(1_001), Qty(1)),
+                RejectReason::PriceOutOfRange,
+            ),
+            (
+                OrderRequest::limit(InstrumentId(7), Side::Buy, Price(10), Qty(1)),
+                RejectReason::UnknownInstrument,
+            ),
         ];
         for (req, reason) in cases {
             assert_eq!(ex.submit(Nanos(1), who(1), req), Err(reason), "{req:?}");
@@ -416,7 +436,10 @@ mod tests {
     #[test]
     fn cancel_of_a_filled_or_foreign_order_is_rejected() {
         let mut ex = Exchange::new(vec![spec()]);
-        let id = ex.submit(Nanos(1), who(1), OrderRequest::limit(I, Side::Sell, Price(10), Qty(1))).unwrap().id;
+        let id = ex
+            .submit(Nanos(1), who(1), OrderRequest::limit(I, Side::Sell, Price(10), Qty(1)))
+            .unwrap()
+            .id;
         assert_eq!(ex.cancel(Nanos(2), who(2), id), Err(RejectReason::NotOwner));
         ex.submit(Nanos(3), who(2), OrderRequest::market(I, Side::Buy, Qty(1))).unwrap();
         assert_eq!(ex.cancel(Nanos(4), who(1), id), Err(RejectReason::UnknownOrder));

@@ -28,6 +28,6 @@ pub use config::Config;
 pub use digest::EventDigest;
 pub use event::{Event, EventBody};
 pub use exchange::{Exchange, InstrumentSpec, OrderRequest};
-pub use simulation::{run_to_end, Simulation};
+pub use simulation::{Simulation, run_to_end};
 pub use truth::{AbuseKind, Episode, GroundTruth};
 pub use types::{AccountId, InstrumentId, KeyId, Nanos, OrderId, Price, Qty, Side};

@@ -9,8 +9,8 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::agents::population::{self, Participant};
 use crate::agents::Ctx;
+use crate::agents::population::{self, Participant};
 use crate::config::{Config, InstrumentConfig};
 use crate::event::Event;
 use crate::exchange::{Exchange, InstrumentSpec};

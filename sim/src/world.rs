@@ -57,8 +57,10 @@ impl Reference {
     pub fn advance_to(&mut self, now: Nanos) {
         while self.next_step <= now {
             for walk in &mut self.walks {
-                let step = Normal::new(0.0, walk.sigma_step).map_or(0.0, |d| d.sample(&mut self.rng));
-                let jump = if rand::Rng::random_bool(&mut self.rng, walk.jump_probability.min(1.0)) {
+                let step =
+                    Normal::new(0.0, walk.sigma_step).map_or(0.0, |d| d.sample(&mut self.rng));
+                let jump = if rand::Rng::random_bool(&mut self.rng, walk.jump_probability.min(1.0))
+                {
                     Normal::new(0.0, walk.jump_sigma).map_or(0.0, |d| d.sample(&mut self.rng))
                 } else {
                     0.0

@@ -162,7 +162,8 @@ impl Spoofer {
         {
             ctx.truth.order(episode, placed.id, self.access.ip, now);
             let deadline = now + ctx.jitter(self.patience, 0.7, 1.3);
-            self.cycle = Some(SpoofCycle { genuine: placed.id, genuine_qty: qty, spoofs, deadline });
+            self.cycle =
+                Some(SpoofCycle { genuine: placed.id, genuine_qty: qty, spoofs, deadline });
         } else {
             for id in spoofs {
                 ctx.cancel(self.access, id);
@@ -251,7 +252,8 @@ impl Agent for WashRing {
             let qty = ctx.qty(self.instrument, 2.0);
             if let Some(sell) = ctx.limit(seller, self.instrument, Side::Sell, price, qty) {
                 ctx.truth.order(episode, sell.id, seller.ip, now);
-                let buy = ctx.submit(buyer, OrderRequest::ioc(self.instrument, Side::Buy, price, qty));
+                let buy =
+                    ctx.submit(buyer, OrderRequest::ioc(self.instrument, Side::Buy, price, qty));
                 if let Some(buy) = buy {
                     ctx.truth.order(episode, buy.id, buyer.ip, now);
                     if buy.filled > Qty::ZERO {

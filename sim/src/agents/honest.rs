@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use rand::Rng;
 
 use super::{Agent, Ctx};
-use crate::access::{Access, Channel, Network, RegionId, DOMESTIC_REGIONS, REGIONS};
+use crate::access::{Access, Channel, DOMESTIC_REGIONS, Network, REGIONS, RegionId};
 use crate::agents::population::IpPlan;
 use crate::config::{
     ApiTraderConfig, ArbitrageConfig, ExecutionConfig, MarketMakerConfig, MomentumConfig,
@@ -116,7 +116,8 @@ impl Retail {
         let behind = if spread > 1 && ctx.chance(0.25) {
             -1
         } else {
-            let g = rand_distr::Geometric::new(0.45).map_or(0, |d| rand_distr::Distribution::sample(&d, ctx.rng));
+            let g = rand_distr::Geometric::new(0.45)
+                .map_or(0, |d| rand_distr::Distribution::sample(&d, ctx.rng));
             g.min(20) as i64
         };
         let price = best - side.sign() * behind;
@@ -235,7 +236,9 @@ impl Agent for MarketMaker {
             fair - side.sign() * distance
         };
         let wanted: Vec<(Side, Price)> = (0..self.cfg.levels)
-            .flat_map(|l| [(Side::Buy, desired(Side::Buy, l)), (Side::Sell, desired(Side::Sell, l))])
+            .flat_map(|l| {
+                [(Side::Buy, desired(Side::Buy, l)), (Side::Sell, desired(Side::Sell, l))]
+            })
             .collect();
 
         // Pull quotes that are no longer wanted; keep the rest and their

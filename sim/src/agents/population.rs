@@ -10,12 +10,10 @@ use std::collections::{HashSet, VecDeque};
 
 use rand::Rng;
 
-use super::abuse::{KeySharingOperator, MicroBurster, Spoofer, Window, WashRing};
-use super::honest::{
-    ApiTrader, Arbitrageur, Execution, MarketMaker, Momentum, OpenOrders, Retail,
-};
 use super::Agent;
-use crate::access::{Access, Channel, Client, Ip, Network, RegionId, DOMESTIC_REGIONS, REGIONS};
+use super::abuse::{KeySharingOperator, MicroBurster, Spoofer, WashRing, Window};
+use super::honest::{ApiTrader, Arbitrageur, Execution, MarketMaker, Momentum, OpenOrders, Retail};
+use crate::access::{Access, Channel, Client, DOMESTIC_REGIONS, Ip, Network, REGIONS, RegionId};
 use crate::config::Config;
 use crate::rng::{self, Stream};
 use crate::types::{AccountId, InstrumentId, KeyId, Nanos};
@@ -165,7 +163,8 @@ pub(crate) fn build(config: &Config) -> Population {
             let tool = in_house_tool(&mut s);
             let access = ids.api_account(&mut s, SEOUL, tool);
             let first = Nanos::from_millis(s.random_range(0..50));
-            let agent = MarketMaker::new(config.market_makers.clone(), access, InstrumentId(i as u16));
+            let agent =
+                MarketMaker::new(config.market_makers.clone(), access, InstrumentId(i as u16));
             add(Box::new(agent), s, first);
         }
     }
@@ -180,7 +179,14 @@ pub(crate) fn build(config: &Config) -> Population {
         } else {
             (Channel::Web, Network::Home, Client::OfficialWeb)
         };
-        let home = Access { account, channel, ip: IpPlan.draw(&mut s, region, network), region, network, client };
+        let home = Access {
+            account,
+            channel,
+            ip: IpPlan.draw(&mut s, region, network),
+            region,
+            network,
+            client,
+        };
         let uses_vpn = s.random_bool(config.retail.vpn_share.clamp(0.0, 1.0));
         let mean = Nanos::from_secs_f64(3600.0 / config.retail.sessions_per_hour.max(1e-9));
         let first = Nanos((mean.0 as f64 * s.random::<f64>()) as u64 + 1);
@@ -226,7 +232,8 @@ pub(crate) fn build(config: &Config) -> Population {
         let access = ids.api_account(&mut s, SEOUL, tool);
         let instrument = pick_instrument(&mut s, config);
         let first = Nanos::from_secs_f64(s.random_range(1.0..10.0));
-        let agent = Momentum { cfg: config.momentum.clone(), access, instrument, mids: VecDeque::new() };
+        let agent =
+            Momentum { cfg: config.momentum.clone(), access, instrument, mids: VecDeque::new() };
         add(Box::new(agent), s, first);
     }
 
