@@ -14,7 +14,9 @@
 //! - every resting order has a positive remaining quantity, is indexed by its
 //!   id, and sits on the level of its own side and price;
 //! - within a level, orders are in arrival order (a partial fill keeps an
-//!   order's place).
+//!   order's place), and the queue's links agree in both directions;
+//! - every slot of the slab holds either a resting order or a free entry,
+//!   never both and never neither.
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
@@ -335,6 +337,10 @@ impl Book {
 
     /// Checks every invariant in the module documentation.
     ///
+    /// The queues are walked link by link, checking the links both ways, so
+    /// a corrupted queue (a cycle, a broken back link) is reported rather
+    /// than followed forever.
+    ///
     /// # Errors
     ///
     /// Returns a description of the first invariant found broken.
@@ -344,10 +350,14 @@ impl Book {
         {
             return Err(format!("crossed at rest: bid {:?} >= ask {:?}", b.price, a.price));
         }
-        let mut seen = 0usize;
+
+        // Every slot of the slab must be reached exactly once: from a level
+        // if it holds a resting order, from the free list otherwise.
+        let mut reached = vec![false; self.nodes.len()];
+        let mut resting = 0usize;
         for (side, levels) in [(Side::Buy, &self.bids), (Side::Sell, &self.asks)] {
             for (&price, level) in levels {
-                let queue = self.queue(side, price);
+                let queue = self.walk(price, level)?;
                 if queue.is_empty() {
                     return Err(format!("empty level {price:?} on {side}"));
                 }
@@ -358,25 +368,70 @@ impl Book {
                         queue.len()
                     ));
                 }
-                let total: i64 = queue.iter().map(|o| o.qty.0).sum();
+                let total: i64 = queue.iter().map(|&(_, o)| o.qty.0).sum();
                 if total != level.qty.0 {
                     return Err(format!("level {price:?} total {} != sum {total}", level.qty.0));
                 }
-                for o in &queue {
+                for &(slot, o) in &queue {
                     if o.qty <= Qty::ZERO || o.side != side || o.price != price {
                         return Err(format!("misplaced or empty order {o:?} at {price:?}"));
                     }
-                    if self.get(o.id) != Some(*o) {
-                        return Err(format!("order {:?} is not indexed", o.id));
+                    if self.index.get(&o.id) != Some(&slot) {
+                        return Err(format!("order {:?} is not indexed at its slot {slot}", o.id));
+                    }
+                    if std::mem::replace(&mut reached[slot as usize], true) {
+                        return Err(format!("slot {slot} is on more than one queue"));
                     }
                 }
-                seen += queue.len();
+                resting += queue.len();
             }
         }
-        if seen != self.index.len() {
-            return Err(format!("{} orders indexed, {seen} on levels", self.index.len()));
+        if resting != self.index.len() {
+            return Err(format!("{} orders indexed, {resting} on levels", self.index.len()));
+        }
+        for &slot in &self.free {
+            match reached.get_mut(slot as usize) {
+                Some(seen) if !*seen => *seen = true,
+                _ => return Err(format!("free slot {slot} is resting, repeated or out of range")),
+            }
+        }
+        if let Some(slot) = reached.iter().position(|&seen| !seen) {
+            return Err(format!("slot {slot} is neither resting nor free"));
         }
         Ok(())
+    }
+
+    /// Follows a level's queue from head to tail and returns its slots and
+    /// orders, checking that every node links back to the one before it and
+    /// that the walk ends at the level's tail.
+    ///
+    /// The back-link check also ends the walk on a cycle: the first node
+    /// reached twice is reached from two different predecessors (the head's
+    /// first predecessor being none), so one of the two checks fails.
+    fn walk(&self, price: Price, level: &Level) -> Result<Vec<(u32, Resting)>, String> {
+        let mut queue = Vec::new();
+        let (mut prev, mut slot) = (NIL, level.head);
+        while slot != NIL {
+            let Some(node) = self.nodes.get(slot as usize) else {
+                return Err(format!("the queue at {price:?} links to slot {slot}, past the slab"));
+            };
+            if node.prev != prev {
+                return Err(format!(
+                    "order {:?} at {price:?} links back to slot {}, not {prev}",
+                    node.order.id, node.prev
+                ));
+            }
+            queue.push((slot, node.order));
+            prev = slot;
+            slot = node.next;
+        }
+        if level.tail != prev {
+            return Err(format!(
+                "the queue at {price:?} ends at slot {prev}, its tail is {}",
+                level.tail
+            ));
+        }
+        Ok(queue)
     }
 
     /// Cheap checks run after every operation in debug builds: the book is
@@ -517,6 +572,42 @@ mod tests {
             Err(RestError::WouldCross)
         );
         book.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn check_invariants_reports_a_queue_cycle_instead_of_following_it() {
+        let mut book = Book::new();
+        for id in 1..=3 {
+            buy_limit(&mut book, id, 99, 1);
+        }
+        // The tail links forward to the head; the walk comes back round to
+        // the head from the tail and must stop there.
+        let Level { head, tail, .. } = book.bids[&Price(99)];
+        book.nodes[tail as usize].next = head;
+        let err = book.check_invariants().unwrap_err();
+        assert!(err.contains("links back"), "{err}");
+    }
+
+    #[test]
+    fn check_invariants_reports_a_broken_back_link() {
+        let mut book = Book::new();
+        for id in 1..=3 {
+            sell_limit(&mut book, id, 101, 1);
+        }
+        let middle = book.index[&OrderId(2)];
+        book.nodes[middle as usize].prev = NIL;
+        let err = book.check_invariants().unwrap_err();
+        assert!(err.contains("links back"), "{err}");
+    }
+
+    #[test]
+    fn check_invariants_reports_a_resting_slot_on_the_free_list() {
+        let mut book = Book::new();
+        buy_limit(&mut book, 1, 99, 1);
+        buy_limit(&mut book, 2, 98, 1);
+        book.free.push(book.index[&OrderId(2)]);
+        let err = book.check_invariants().unwrap_err();
+        assert!(err.contains("free slot"), "{err}");
     }
 
     #[test]
