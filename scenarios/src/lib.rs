@@ -145,8 +145,42 @@ pub fn parse(source: &str, file: &str) -> Result<Loaded, ScenarioError> {
 }
 
 /// Checks the relations between values that no single field can check.
+/// The longest session a scenario may ask for.
+const MAX_DURATION_S: f64 = 31.0 * 86_400.0;
+
+/// The most accounts a market may hold: ids are drawn from a range a
+/// hundred times larger, which keeps them sparse.
+const MAX_ACCOUNTS: u64 = 1_000_000;
+
 fn check(s: &Scenario) -> Result<(), (String, String)> {
     let fail = |field: &str, message: String| Err((field.to_owned(), message));
+    if s.duration_s.0 > MAX_DURATION_S {
+        let found = s.duration_s.0;
+        return fail(
+            "duration_s",
+            format!("expected at most {MAX_DURATION_S} seconds (31 days), found {found}"),
+        );
+    }
+    let a = &s.abuse;
+    let accounts: u64 = [
+        u64::from(s.retail.accounts),
+        u64::from(s.api_traders.accounts),
+        u64::from(s.momentum.accounts),
+        u64::from(s.execution.accounts),
+        u64::from(s.arbitrage.accounts),
+        s.instrument.iter().map(|i| u64::from(i.market_makers)).sum(),
+        u64::from(a.spoofing.episodes),
+        u64::from(a.micro_burst.episodes),
+        u64::from(a.wash_trading.episodes) * u64::from(a.wash_trading.max_ring_size),
+    ]
+    .iter()
+    .sum();
+    if accounts > MAX_ACCOUNTS {
+        return fail(
+            "retail.accounts",
+            format!("the scenario adds up to {accounts} accounts; expected at most {MAX_ACCOUNTS}"),
+        );
+    }
     if s.instrument.is_empty() {
         return fail("instrument", "expected at least one [[instrument]] table".into());
     }
@@ -244,6 +278,15 @@ fn check(s: &Scenario) -> Result<(), (String, String)> {
                 s.api_traders.accounts, ks.episodes
             ),
         );
+    }
+    for (field, v, most) in [
+        ("market_makers.levels", s.market_makers.levels, 100),
+        ("abuse.spoofing.max_layers", s.abuse.spoofing.max_layers, 20),
+        ("abuse.wash_trading.max_ring_size", s.abuse.wash_trading.max_ring_size, 50),
+    ] {
+        if v > most {
+            return fail(field, format!("expected at most {most}, found {v}"));
+        }
     }
     for (field, v) in [
         ("abuse.spoofing.max_layers", s.abuse.spoofing.max_layers),

@@ -129,3 +129,23 @@ fn error_message_reads_well() {
         "my.toml:3:16: field `retail.mobile_share`: expected a share between 0 and 1, found 1.5"
     );
 }
+
+#[test]
+fn absurd_sizes_are_refused_rather_than_run() {
+    let (_, field, _) = invalid("name = \"x\"\nduration_s = 1e308\n");
+    assert_eq!(field, "duration_s");
+    let (_, field, message) = invalid("name = \"x\"\n[retail]\naccounts = 4000000000\n");
+    assert_eq!(field, "retail.accounts");
+    assert!(message.contains("at most 1000000"), "{message}");
+    let (_, field, _) = invalid("name = \"x\"\n[abuse.spoofing]\nmax_layers = 100000\n");
+    assert_eq!(field, "abuse.spoofing.max_layers");
+}
+
+#[test]
+fn a_market_without_abuse_is_valid() {
+    let source = "name = \"calm\"\nduration_s = 60\n\
+        [abuse.key_sharing]\nepisodes = 0\n[abuse.spoofing]\nepisodes = 0\n\
+        [abuse.wash_trading]\nepisodes = 0\n[abuse.micro_burst]\nepisodes = 0\n";
+    let loaded = parse(source, "calm.toml").unwrap();
+    assert_eq!(loaded.config.abuse.spoofing.episodes, 0);
+}

@@ -110,7 +110,7 @@ impl Simulation {
                 truth: &mut self.truth,
             };
             if let Some(next) = participant.agent.wake(&mut ctx) {
-                let next = next.max(Nanos(wake.time.0 + 1));
+                let next = next.max(wake.time + Nanos(1));
                 self.schedule(next, wake.agent);
             }
 

@@ -106,16 +106,19 @@ impl Nanos {
     }
 }
 
+/// Adding times saturates at the end of representable time (about 584
+/// years), so an absurdly long delay means "never" rather than wrapping
+/// around to the past.
 impl Add for Nanos {
     type Output = Nanos;
     fn add(self, rhs: Nanos) -> Nanos {
-        Nanos(self.0 + rhs.0)
+        Nanos(self.0.saturating_add(rhs.0))
     }
 }
 
 impl AddAssign for Nanos {
     fn add_assign(&mut self, rhs: Nanos) {
-        self.0 += rhs.0;
+        *self = *self + rhs;
     }
 }
 

@@ -76,8 +76,7 @@ impl Ctx<'_> {
         self.exchange.submit(self.now, access, req).ok()
     }
 
-    /// Sends a limit order at `price`, or nothing when the price is not
-    /// positive.
+    /// Sends a limit order at `price`.
     pub fn limit(
         &mut self,
         access: Access,
@@ -157,15 +156,7 @@ impl Ctx<'_> {
     /// Draws an instrument in proportion to the instruments' activity
     /// weights.
     pub fn pick_instrument(&mut self) -> InstrumentId {
-        let total: f64 = self.instruments.iter().map(|i| i.activity_weight).sum();
-        let mut x = self.rng.random_range(0.0..total.max(f64::MIN_POSITIVE));
-        for (i, cfg) in self.instruments.iter().enumerate() {
-            if x < cfg.activity_weight {
-                return InstrumentId(i as u16);
-            }
-            x -= cfg.activity_weight;
-        }
-        InstrumentId(0)
+        pick_instrument(self.rng, self.instruments)
     }
 
     /// Returns a passive price for `side`: the best price on that side, or
@@ -178,8 +169,7 @@ impl Ctx<'_> {
     }
 
     /// Sends an immediate-or-cancel order that crosses the spread by up to
-    /// `slippage` ticks, or a limit at the reference price when the other
-    /// side is empty.
+    /// `slippage` ticks; sends nothing when the other side is empty.
     pub fn take(
         &mut self,
         access: Access,
@@ -201,4 +191,17 @@ impl Ctx<'_> {
         };
         self.submit(access, req)
     }
+}
+
+/// Draws an instrument in proportion to the instruments' activity weights.
+pub(crate) fn pick_instrument(rng: &mut Stream, instruments: &[InstrumentConfig]) -> InstrumentId {
+    let total: f64 = instruments.iter().map(|i| i.activity_weight).sum();
+    let mut x = rng.random_range(0.0..total.max(f64::MIN_POSITIVE));
+    for (i, cfg) in instruments.iter().enumerate() {
+        if x < cfg.activity_weight {
+            return InstrumentId(i as u16);
+        }
+        x -= cfg.activity_weight;
+    }
+    InstrumentId(0)
 }

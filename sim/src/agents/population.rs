@@ -10,9 +10,9 @@ use std::collections::{HashSet, VecDeque};
 
 use rand::Rng;
 
-use super::Agent;
 use super::abuse::{KeySharingOperator, MicroBurster, Spoofer, WashRing, Window};
 use super::honest::{ApiTrader, Arbitrageur, Execution, MarketMaker, Momentum, OpenOrders, Retail};
+use super::{Agent, pick_instrument};
 use crate::access::{Access, Channel, Client, DOMESTIC_REGIONS, Ip, Network, REGIONS, RegionId};
 use crate::config::Config;
 use crate::rng::{self, Stream};
@@ -129,18 +129,6 @@ fn window(rng: &mut Stream, duration: Nanos, mean_length: Nanos) -> Window {
     Window { start: Nanos(start), end: Nanos(start + length) }
 }
 
-fn pick_instrument(rng: &mut Stream, config: &Config) -> InstrumentId {
-    let total: f64 = config.instruments.iter().map(|i| i.activity_weight).sum();
-    let mut x = rng.random_range(0.0..total.max(f64::MIN_POSITIVE));
-    for (i, cfg) in config.instruments.iter().enumerate() {
-        if x < cfg.activity_weight {
-            return InstrumentId(i as u16);
-        }
-        x -= cfg.activity_weight;
-    }
-    InstrumentId(0)
-}
-
 /// Builds every participant of the run.
 pub(crate) fn build(config: &Config) -> Population {
     let seed = config.seed;
@@ -189,7 +177,7 @@ pub(crate) fn build(config: &Config) -> Population {
         };
         let uses_vpn = s.random_bool(config.retail.vpn_share.clamp(0.0, 1.0));
         let mean = Nanos::from_secs_f64(3600.0 / config.retail.sessions_per_hour.max(1e-9));
-        let first = Nanos((mean.0 as f64 * s.random::<f64>()) as u64 + 1);
+        let first = Nanos((mean.0 as f64 * s.random::<f64>()) as u64) + Nanos(1);
         let agent = Retail {
             cfg: config.retail.clone(),
             home,
@@ -214,7 +202,7 @@ pub(crate) fn build(config: &Config) -> Population {
             access.ip = IpPlan.draw(&mut s, region, Network::Home);
         }
         api_traders.push(access);
-        let instrument = pick_instrument(&mut s, config);
+        let instrument = pick_instrument(&mut s, &config.instruments);
         let first = Nanos::from_secs_f64(s.random_range(0.0..30.0));
         let agent = ApiTrader {
             cfg: config.api_traders.clone(),
@@ -230,7 +218,7 @@ pub(crate) fn build(config: &Config) -> Population {
         let mut s = rng::stream(seed, "momentum", u64::from(a));
         let tool = in_house_tool(&mut s);
         let access = ids.api_account(&mut s, SEOUL, tool);
-        let instrument = pick_instrument(&mut s, config);
+        let instrument = pick_instrument(&mut s, &config.instruments);
         let first = Nanos::from_secs_f64(s.random_range(1.0..10.0));
         let agent =
             Momentum { cfg: config.momentum.clone(), access, instrument, mids: VecDeque::new() };
@@ -241,7 +229,7 @@ pub(crate) fn build(config: &Config) -> Population {
         let mut s = rng::stream(seed, "execution", u64::from(a));
         let tool = known_library(&mut s);
         let access = ids.api_account(&mut s, SEOUL, tool);
-        let instrument = pick_instrument(&mut s, config);
+        let instrument = pick_instrument(&mut s, &config.instruments);
         let first = Nanos::from_secs_f64(s.random_range(1.0..120.0));
         let agent = Execution { cfg: config.execution.clone(), access, instrument, parent: None };
         add(Box::new(agent), s, first);
@@ -281,7 +269,7 @@ pub(crate) fn build(config: &Config) -> Population {
             break;
         }
         let window = window(&mut s, config.duration, abuse.key_sharing.episode_length);
-        let instrument = pick_instrument(&mut s, config);
+        let instrument = pick_instrument(&mut s, &config.instruments);
         let agent = KeySharingOperator {
             leases,
             window,
@@ -300,7 +288,7 @@ pub(crate) fn build(config: &Config) -> Population {
         let access = ids.api_account(&mut s, SEOUL, tool);
         let window = window(&mut s, config.duration, abuse.spoofing.episode_length);
         let layers = s.random_range(1..=abuse.spoofing.max_layers.max(1));
-        let instrument = pick_instrument(&mut s, config);
+        let instrument = pick_instrument(&mut s, &config.instruments);
         let agent = Spoofer::new(
             access,
             instrument,
@@ -344,7 +332,7 @@ pub(crate) fn build(config: &Config) -> Population {
         let tool = in_house_tool(&mut s);
         let access = ids.api_account(&mut s, SEOUL, tool);
         let window = window(&mut s, config.duration, Nanos(abuse.micro_burst.burst_length.0 * 4));
-        let instrument = pick_instrument(&mut s, config);
+        let instrument = pick_instrument(&mut s, &config.instruments);
         let agent = MicroBurster {
             access,
             instrument,
