@@ -301,6 +301,30 @@ impl Book {
         Ok(())
     }
 
+    /// Takes `by` lots off a resting order without moving it in its queue,
+    /// and returns what is left of it (a quantity of zero means it left the
+    /// book). Returns `None` if no order with this id is resting. Taking
+    /// more than the order holds takes all of it.
+    pub fn reduce(&mut self, id: OrderId, by: Qty) -> Option<Resting> {
+        let slot = *self.index.get(&id)?;
+        let order = self.nodes[slot as usize].order;
+        if by >= order.qty {
+            self.cancel(id);
+            return Some(Resting { qty: Qty::ZERO, ..order });
+        }
+        let by = by.max(Qty::ZERO);
+        self.nodes[slot as usize].order.qty -= by;
+        let levels = match order.side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        };
+        if let Some(level) = levels.get_mut(&order.price) {
+            level.qty -= by;
+        }
+        self.debug_check();
+        Some(self.nodes[slot as usize].order)
+    }
+
     /// Removes a resting order and returns it, or `None` if no order with
     /// this id is resting.
     pub fn cancel(&mut self, id: OrderId) -> Option<Resting> {
@@ -608,6 +632,21 @@ mod tests {
         book.free.push(book.index[&OrderId(2)]);
         let err = book.check_invariants().unwrap_err();
         assert!(err.contains("free slot"), "{err}");
+    }
+
+    #[test]
+    fn reduce_keeps_queue_position_and_removes_at_zero() {
+        let mut book = Book::new();
+        sell_limit(&mut book, 1, 100, 5);
+        sell_limit(&mut book, 2, 100, 5);
+        assert_eq!(book.reduce(OrderId(1), Qty(3)).unwrap().qty, Qty(2));
+        let ids: Vec<_> = book.queue(Side::Sell, Price(100)).iter().map(|o| (o.id, o.qty)).collect();
+        assert_eq!(ids, vec![(OrderId(1), Qty(2)), (OrderId(2), Qty(5))]);
+        assert_eq!(book.depth_at(Side::Sell, Price(100)), Qty(7));
+        assert_eq!(book.reduce(OrderId(1), Qty(9)).unwrap().qty, Qty(0));
+        assert_eq!(book.get(OrderId(1)), None);
+        assert_eq!(book.reduce(OrderId(1), Qty(1)), None);
+        book.check_invariants().unwrap();
     }
 
     #[test]
