@@ -17,8 +17,8 @@ Exit codes:
   1  the run failed (for example, an output could not be written)
   2  bad input: an unknown command, option, scenario or detector, or an invalid scenario file
 
-Logs go to standard error: -v for the run's lifecycle, -vv for every alert,
-or set RUST_LOG (for example RUST_LOG=surveil_bench=debug).";
+Logs go to standard error: -v for the run's lifecycle, -vv for every alert
+and score, or set RUST_LOG (for example RUST_LOG=surveil_bench=debug).";
 
 /// A deterministic market simulator and benchmark harness for
 /// market-abuse detectors.
@@ -43,8 +43,9 @@ enum Command {
         #[arg(default_value = library::DEFAULT)]
         scenario: String,
 
-        /// The seed; the scenario's own when omitted.
-        #[arg(long)]
+        /// The seed, from 0 to 18446744073709551615; the scenario's own when
+        /// omitted.
+        #[arg(long, allow_negative_numbers = true)]
         seed: Option<u64>,
 
         /// Comma-separated detector names; every built-in when omitted.
@@ -52,9 +53,11 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         detectors: Vec<String>,
 
-        /// Detector threads. Results are identical for any number.
-        #[arg(long, default_value_t = default_threads())]
-        threads: usize,
+        /// Detector threads, 1 to 256; the simulation runs on a thread of its
+        /// own. Results are identical for any number.
+        #[arg(long, default_value_t = default_threads(),
+              value_parser = clap::value_parser!(u16).range(1..=256))]
+        threads: u16,
 
         /// Print the results document as JSON instead of a table.
         #[arg(long)]
@@ -69,8 +72,9 @@ enum Command {
     },
 }
 
-fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+fn default_threads() -> u16 {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    u16::try_from(cores.clamp(1, 256)).unwrap_or(1)
 }
 
 fn main() -> ExitCode {
@@ -107,7 +111,11 @@ fn init_logging(verbose: u8) {
         _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }
 
 fn execute(command: Command) -> Result<(), Failure> {
@@ -118,7 +126,10 @@ fn execute(command: Command) -> Result<(), Failure> {
             let request = RunRequest {
                 seed,
                 detectors,
-                pipeline: PipelineOptions { threads, ..PipelineOptions::default() },
+                pipeline: PipelineOptions {
+                    threads: usize::from(threads),
+                    ..PipelineOptions::default()
+                },
             };
             let progress = progress_bar();
             let report =

@@ -27,13 +27,15 @@ pub struct RunRequest {
 /// Errors a run can refuse with before it starts.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// A detector name is not known.
+    /// A detector name is not known, or is given twice.
     #[error("{0}")]
     UnknownDetector(String),
 }
 
-/// The kinds a scenario injects: those its detectors are scored on.
-pub fn injected_kinds(loaded: &Loaded) -> Vec<AbuseKind> {
+/// The kinds the simulator injects, with the number of episodes of each a
+/// scenario asks for. Every detector of a kind is scored on it even when a
+/// scenario injects none, so that its false flags still show.
+pub fn requested_episodes(loaded: &Loaded) -> [(AbuseKind, u32); 4] {
     let abuse = &loaded.config.abuse;
     [
         (AbuseKind::KeySharing, abuse.key_sharing.episodes),
@@ -41,10 +43,6 @@ pub fn injected_kinds(loaded: &Loaded) -> Vec<AbuseKind> {
         (AbuseKind::WashTrading, abuse.wash_trading.episodes),
         (AbuseKind::MicroBurst, abuse.micro_burst.episodes),
     ]
-    .into_iter()
-    .filter(|&(_, n)| n > 0)
-    .map(|(k, _)| k)
-    .collect()
 }
 
 /// Runs a loaded scenario and scores every detector.
@@ -59,8 +57,14 @@ pub fn run(
 ) -> Result<RunReport, RunError> {
     let seed = request.seed.unwrap_or(loaded.config.seed);
     let config = loaded.with_seed(seed);
-    let kinds = injected_kinds(loaded);
+    let kinds: Vec<AbuseKind> = requested_episodes(loaded).iter().map(|&(k, _)| k).collect();
 
+    if let Some(twice) =
+        request.detectors.iter().enumerate().find(|(i, n)| request.detectors[..*i].contains(n))
+    {
+        let name = twice.1;
+        return Err(RunError::UnknownDetector(format!("detector `{name}` is named twice")));
+    }
     let mut names: Vec<String> = if request.detectors.is_empty() {
         surveil_detectors::BUILTIN_NAMES.iter().map(|s| (*s).to_owned()).collect()
     } else {
@@ -97,6 +101,16 @@ pub fn assemble(loaded: &Loaded, seed: u64, output: &RunOutput) -> RunReport {
         let busy = run.busy.as_secs_f64();
         let ns_per_event = busy * 1e9 / events;
         let events_per_sec = if busy > 0.0 { events / busy } else { 0.0 };
+        for alert in &run.alerts {
+            tracing::debug!(
+                detector = %run.name,
+                time_ns = alert.time.0,
+                kind = %alert.kind,
+                entity = %alert.entity,
+                score = alert.score,
+                "alert"
+            );
+        }
         for &kind in &run.kinds {
             let score = score_kind(truth, &run.alerts, kind, &rules);
             tracing::debug!(detector = %run.name, %kind, alerts = score.alerts, "scored");
@@ -106,13 +120,25 @@ pub fn assemble(loaded: &Loaded, seed: u64, output: &RunOutput) -> RunReport {
 
     let abusive: BTreeSet<AccountId> =
         truth.episodes.iter().flat_map(|e| e.accounts.iter().copied()).collect();
-    let episodes = AbuseKind::ALL
+    let episodes = requested_episodes(loaded)
         .iter()
-        .map(|&kind| EpisodeCount {
+        .map(|&(kind, requested)| EpisodeCount {
             kind: kind.as_str().to_owned(),
             count: truth.episodes.iter().filter(|e| e.kind == kind).count() as u64,
+            requested: u64::from(requested),
         })
-        .filter(|c| c.count > 0)
+        .filter(|c| c.requested > 0 || c.count > 0)
+        .inspect(|c| {
+            if c.count < c.requested {
+                tracing::warn!(
+                    kind = %c.kind,
+                    requested = c.requested,
+                    injected = c.count,
+                    "fewer episodes than requested: the rest found no chance to act \
+                     (episodes longer than the session, no room in the spread, too few key owners)"
+                );
+            }
+        })
         .collect();
 
     RunReport {

@@ -42,22 +42,25 @@ pub struct KindScore {
     pub incidents: u64,
     /// The number of incidents made of true alerts.
     pub true_incidents: u64,
-    /// True incidents over all incidents; 0 when there were none.
-    pub precision: f64,
-    /// Caught episodes over all episodes of the kind; 0 when there were none.
-    pub recall: f64,
-    /// The harmonic mean of precision and recall; 0 when both are 0.
-    pub f1: f64,
+    /// True incidents over all incidents; `None` (undefined) when there were
+    /// none.
+    pub precision: Option<f64>,
+    /// Caught episodes over all episodes of the kind; `None` (undefined)
+    /// when there were none.
+    pub recall: Option<f64>,
+    /// The harmonic mean of precision and recall, an undefined precision
+    /// counting as 0; `None` when recall is undefined.
+    pub f1: Option<f64>,
     /// The number of episodes of the kind in the ground truth.
     pub episodes: u64,
     /// The number of those episodes at least one true alert caught.
     pub detected: u64,
     /// Flagged accounts that are abusive for the kind, over all flagged
-    /// accounts and unknown keys; 0 when nothing was flagged.
-    pub entity_precision: f64,
-    /// Abusive accounts for the kind that were flagged, over all of them; 0
-    /// when there were none.
-    pub entity_recall: f64,
+    /// accounts and unknown keys; `None` when nothing was flagged.
+    pub entity_precision: Option<f64>,
+    /// Abusive accounts for the kind that were flagged, over all of them;
+    /// `None` when there were none.
+    pub entity_recall: Option<f64>,
     /// The median detection delay over caught episodes, in milliseconds;
     /// `None` when no episode was caught.
     pub delay_p50_ms: Option<f64>,
@@ -149,11 +152,10 @@ pub fn score_kind(
     let detected = first_catch.iter().filter(|t| t.is_some()).count();
     let precision = ratio(true_incidents, all_incidents);
     let recall = ratio(detected, index.episodes.len());
-    let f1 = if precision + recall > 0.0 {
-        2.0 * precision * recall / (precision + recall)
-    } else {
-        0.0
-    };
+    let f1 = recall.map(|r| {
+        let p = precision.unwrap_or(0.0);
+        if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 }
+    });
 
     let entities = flags.entity_figures(truth, &index.episodes);
     let delays = Delays::of(&index.episodes, &first_catch);
@@ -275,9 +277,9 @@ struct Flags {
 /// The account-level figures of one detector and kind.
 struct EntityFigures {
     /// See [`KindScore::entity_precision`].
-    precision: f64,
+    precision: Option<f64>,
     /// See [`KindScore::entity_recall`].
-    recall: f64,
+    recall: Option<f64>,
     /// See [`KindScore::false_flags_per_1k_honest`].
     false_flags_per_1k_honest: f64,
 }
@@ -319,7 +321,7 @@ impl Flags {
         EntityFigures {
             precision: ratio(hits, flags),
             recall: ratio(hits, abusive.len()),
-            false_flags_per_1k_honest: ratio(honest_flagged, honest.len()) * 1000.0,
+            false_flags_per_1k_honest: ratio(honest_flagged, honest.len()).unwrap_or(0.0) * 1000.0,
         }
     }
 }
@@ -371,12 +373,13 @@ fn caught_before_payoff(episodes: &[&Episode], first_catch: &[Option<Nanos>]) ->
             in_time += 1;
         }
     }
-    (with_payoff > 0).then(|| ratio(in_time, with_payoff))
+    ratio(in_time, with_payoff)
 }
 
-/// Returns `part / whole`, or 0 when `whole` is 0.
-fn ratio(part: usize, whole: usize) -> f64 {
-    if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
+/// Returns `part / whole`, or `None` when `whole` is 0 and the ratio is
+/// undefined.
+fn ratio(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
 }
 
 #[cfg(test)]

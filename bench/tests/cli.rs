@@ -86,3 +86,18 @@ fn scenarios_lists_the_builtins() {
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list[0]["name"], "default");
 }
+
+#[test]
+fn option_values_out_of_range_exit_2() {
+    for args in [
+        &["run", "small", "--threads", "0"][..],
+        &["run", "small", "--detectors", "key_travel,key_travel"],
+        &["run", "small", "--seed", "-1"],
+    ] {
+        let out = surveil(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    let out = surveil(&["run", "small", "--detectors", "key_travel,key_travel"]);
+    assert!(stderr(&out).contains("named twice"), "{}", stderr(&out));
+}

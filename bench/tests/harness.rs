@@ -65,8 +65,9 @@ fn every_baseline_clears_its_floor_on_the_default_scenario() {
         ("burst_rate", "micro_burst"),
     ] {
         let s = score(report, name, kind);
-        assert!(s.precision >= 0.6, "{name}: precision {:.3}", s.precision);
-        assert!(s.recall >= 0.6, "{name}: recall {:.3}", s.recall);
+        let (precision, recall) = (s.precision.unwrap_or(0.0), s.recall.unwrap_or(0.0));
+        assert!(precision >= 0.6, "{name}: precision {precision:.3}");
+        assert!(recall >= 0.6, "{name}: recall {recall:.3}");
     }
 }
 
@@ -75,10 +76,13 @@ fn null_and_random_detectors_score_far_below_the_baselines() {
     let report = default_report();
     for kind in ["key_sharing", "spoofing", "wash_trading", "micro_burst"] {
         let null = score(report, "null", kind);
-        assert_eq!((null.alerts, null.recall, null.f1), (0, 0.0, 0.0), "{kind}");
+        // Saying nothing leaves precision undefined and catches nothing.
+        assert_eq!((null.alerts, null.precision), (0, None), "{kind}");
+        assert_eq!((null.recall, null.f1), (Some(0.0), Some(0.0)), "{kind}");
         let random = score(report, "random", kind);
         assert!(random.alerts > 50, "the random floor must actually alert: {kind}");
-        assert!(random.f1 < 0.1, "random {kind}: F1 {:.3}", random.f1);
+        let f1 = random.f1.unwrap_or(0.0);
+        assert!(f1 < 0.1, "random {kind}: F1 {f1:.3}");
         assert!(random.false_flags_per_1k_honest > 10.0, "random {kind}");
     }
 }
@@ -120,4 +124,36 @@ fn chosen_detectors_run_with_the_floors_added() {
     let mut names: Vec<&str> = report.detectors.iter().map(|d| d.name.as_str()).collect();
     names.dedup();
     assert_eq!(names, ["burst_rate", "null", "random"]);
+}
+
+#[test]
+fn every_kind_is_scored_even_when_a_scenario_injects_none() {
+    let source = "name = \"calm\"\nduration_s = 120\n[retail]\naccounts = 100\n\
+        [abuse.key_sharing]\nepisodes = 0\n[abuse.spoofing]\nepisodes = 0\n\
+        [abuse.wash_trading]\nepisodes = 0\n[abuse.micro_burst]\nepisodes = 0\n";
+    let calm = surveil_scenarios::parse(source, "calm.toml").expect("valid");
+    let report = run_with(&calm, None, 1);
+    assert!(report.episodes.is_empty());
+    for kind in ["key_sharing", "spoofing", "wash_trading", "micro_burst"] {
+        for name in ["null", "random"] {
+            let s = score(&report, name, kind);
+            // With nothing to catch, recall is undefined, not zero.
+            assert_eq!((s.episodes, s.recall, s.f1), (0, None, None), "{name} {kind}");
+        }
+    }
+}
+
+#[test]
+fn episodes_that_could_not_act_are_reported_as_fewer_than_requested() {
+    // Two minutes leave the thin token's spread too little time to open for
+    // every wash ring, among others; the document says how many ran.
+    let short = surveil_scenarios::parse("name = \"short\"\nduration_s = 120\n", "short.toml")
+        .expect("valid");
+    let report = run_with(&short, None, 1);
+    for count in &report.episodes {
+        assert_eq!(count.requested, 12, "{}", count.kind);
+        assert!(count.count <= count.requested, "{}", count.kind);
+    }
+    assert!(report.episodes.iter().any(|c| c.count < c.requested), "{:?}", report.episodes);
+    assert!(surveil_reports::render_table(&report).contains("of 12 requested"));
 }

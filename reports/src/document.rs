@@ -57,6 +57,10 @@ pub struct EpisodeCount {
     pub kind: String,
     /// How many episodes of that kind the ground truth holds.
     pub count: u64,
+    /// How many the scenario asked for. Fewer run when an episode could not
+    /// act at all (a session too short for it, no room in the spread), and
+    /// an episode that left no evidence is not in the ground truth.
+    pub requested: u64,
 }
 
 /// How one detector scored on one kind of abuse.
@@ -76,23 +80,25 @@ pub struct DetectorScore {
     pub incidents: u64,
     /// How many of those incidents point at a real episode of this kind.
     pub true_incidents: u64,
-    /// True incidents over all incidents; 0 when there were none.
-    pub precision: f64,
+    /// True incidents over all incidents; `None` (undefined) when there were
+    /// none.
+    pub precision: Option<f64>,
     /// Episodes of this kind caught by at least one alert, over all episodes
-    /// of this kind; 0 when there were none.
-    pub recall: f64,
-    /// The harmonic mean of precision and recall; 0 when both are 0.
-    pub f1: f64,
+    /// of this kind; `None` (undefined) when there were none.
+    pub recall: Option<f64>,
+    /// The harmonic mean of precision and recall, an undefined precision
+    /// counting as 0; `None` when recall is undefined.
+    pub f1: Option<f64>,
     /// How many episodes of this kind the ground truth holds.
     pub episodes: u64,
     /// How many of those episodes at least one alert caught.
     pub detected: u64,
     /// Flagged accounts that are abusive, over all flagged accounts (an alert
-    /// on a key flags the key's owner); 0 when nothing was flagged.
-    pub entity_precision: f64,
+    /// on a key flags the key's owner); `None` when nothing was flagged.
+    pub entity_precision: Option<f64>,
     /// Abusive accounts that were flagged, over all abusive accounts of this
-    /// kind; 0 when there were none.
-    pub entity_recall: f64,
+    /// kind; `None` when there were none.
+    pub entity_recall: Option<f64>,
     /// The median detection delay over caught episodes, in milliseconds from
     /// an episode's first observable evidence to its first catching alert;
     /// `None` when no episode was caught.
@@ -181,13 +187,13 @@ pub(crate) mod tests {
             alerts: 40,
             incidents: 12,
             true_incidents: 9,
-            precision: base + 0.75,
-            recall: base + 0.5,
-            f1: base + 1.0 / 3.0,
+            precision: Some(base + 0.75),
+            recall: Some(base + 0.5),
+            f1: Some(base + 1.0 / 3.0),
             episodes: 6,
             detected: 3,
-            entity_precision: base + 0.1 + 0.2,
-            entity_recall: base + 2.0 / 7.0,
+            entity_precision: Some(base + 0.1 + 0.2),
+            entity_recall: Some(base + 2.0 / 7.0),
             delay_p50_ms: Some(base + 12.345),
             delay_p90_ms: None,
             caught_before_payoff: Some(base + 0.625),
@@ -212,8 +218,8 @@ pub(crate) mod tests {
             algo_share: 0.3125,
             digest: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".to_owned(),
             episodes: vec![
-                EpisodeCount { kind: "spoofing".to_owned(), count: 3 },
-                EpisodeCount { kind: "wash_trading".to_owned(), count: 2 },
+                EpisodeCount { kind: "spoofing".to_owned(), count: 3, requested: 3 },
+                EpisodeCount { kind: "wash_trading".to_owned(), count: 2, requested: 4 },
             ],
             grace_ms: 500.0,
             detectors: vec![
@@ -244,7 +250,7 @@ pub(crate) mod tests {
         original.detectors = (1..=400)
             .map(|i| {
                 let mut s = score("d", "pump", 0.0);
-                s.precision = f64::from(i) / 397.0;
+                s.precision = Some(f64::from(i) / 397.0);
                 s.ns_per_event = f64::from(i) * 1.1e-3 + 1e9 / 7.0;
                 s
             })
@@ -252,7 +258,7 @@ pub(crate) mod tests {
 
         let read = RunReport::from_json(&original.to_json()).unwrap();
         for (a, b) in read.detectors.iter().zip(&original.detectors) {
-            assert_eq!(a.precision.to_bits(), b.precision.to_bits());
+            assert_eq!(a.precision.map(f64::to_bits), b.precision.map(f64::to_bits));
             assert_eq!(a.ns_per_event.to_bits(), b.ns_per_event.to_bits());
         }
     }
@@ -352,7 +358,7 @@ pub(crate) mod tests {
         assert_ne!(a, b);
         assert_eq!(a.without_cost(), b.without_cost());
 
-        b.detectors[1].recall = 0.0;
+        b.detectors[1].recall = Some(0.0);
         assert_ne!(a.without_cost(), b.without_cost());
     }
 }

@@ -56,8 +56,17 @@ fn summary(report: &RunReport) -> String {
     let episodes = if report.episodes.is_empty() {
         "none".to_owned()
     } else {
-        let counts: Vec<String> =
-            report.episodes.iter().map(|e| format!("{} {}", e.kind, e.count)).collect();
+        let counts: Vec<String> = report
+            .episodes
+            .iter()
+            .map(|e| {
+                if e.count == e.requested {
+                    format!("{} {}", e.kind, e.count)
+                } else {
+                    format!("{} {} of {} requested", e.kind, e.count, e.requested)
+                }
+            })
+            .collect();
         counts.join(", ")
     };
 
@@ -90,11 +99,11 @@ fn detector_table(scores: &[DetectorScore]) -> Table {
         table.add_row([
             s.name.clone(),
             s.kind.clone(),
-            format!("{:.3}", s.precision),
-            format!("{:.3}", s.recall),
-            format!("{:.3}", s.f1),
-            format!("{:.3}", s.entity_precision),
-            format!("{:.3}", s.entity_recall),
+            optional(s.precision, 3),
+            optional(s.recall, 3),
+            optional(s.f1, 3),
+            optional(s.entity_precision, 3),
+            optional(s.entity_recall, 3),
             optional(s.delay_p50_ms, 2),
             optional(s.delay_p90_ms, 2),
             optional(s.caught_before_payoff, 3),
@@ -197,7 +206,7 @@ mod tests {
         assert!(text.contains("45678"), "{text}");
         assert!(text.contains("31.25% of traded volume"), "{text}");
         assert!(text.contains("digest     0123456789abcdef\n"), "{text}");
-        assert!(text.contains("spoofing 3, wash_trading 2"), "{text}");
+        assert!(text.contains("spoofing 3, wash_trading 2 of 4 requested"), "{text}");
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub use crate::schema::Scenario;
 /// A scenario that was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScenarioError {
-    /// The file could not be read.
+    /// The file could not be read, or is not a file.
     #[error("{file}: cannot read the scenario: {message}")]
     Read {
         /// The path given.
@@ -37,7 +37,7 @@ pub enum ScenarioError {
         message: String,
     },
     /// A value is malformed, out of range, or inconsistent with another.
-    #[error("{file}:{line}:{column}: field `{field}`: {message}")]
+    #[error("{file}:{line}:{column}: {}{message}", field_label(.field))]
     Invalid {
         /// The file, or `<builtin NAME>` for a built-in scenario.
         file: String,
@@ -46,7 +46,8 @@ pub enum ScenarioError {
         line: usize,
         /// 1-based column.
         column: usize,
-        /// The dotted path of the field, such as `retail.mobile_share`.
+        /// The dotted path of the field, such as `retail.mobile_share`; empty
+        /// when the problem is not in one field (a syntax error, say).
         field: String,
         /// What was wrong and what was expected.
         message: String,
@@ -87,6 +88,12 @@ impl Loaded {
 /// be read, or the scenario is invalid.
 pub fn load(name_or_path: &str) -> Result<Loaded, ScenarioError> {
     let path = Path::new(name_or_path);
+    if path.is_dir() {
+        return Err(ScenarioError::Read {
+            file: name_or_path.to_owned(),
+            message: "it is a directory; expected a TOML file".to_owned(),
+        });
+    }
     if path.is_file() {
         let source = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
             file: name_or_path.to_owned(),
@@ -111,19 +118,28 @@ pub fn parse(source: &str, file: &str) -> Result<Loaded, ScenarioError> {
     let scenario: Scenario = toml::from_str(source).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         let (line, column) = line_col(source, offset);
-        let field = locator.path_at(offset).unwrap_or("(document)").to_owned();
-        ScenarioError::Invalid {
-            file: file.to_owned(),
-            line,
-            column,
-            field,
-            message: e.message().trim().to_owned(),
+        let field = match locator.path_at(offset) {
+            Some(path) => path.to_owned(),
+            None => locate::key_on_line(source, offset).unwrap_or_default(),
+        };
+        let mut message = e.message().trim().to_owned();
+        if field == "instrument" && message.contains("expected a sequence") {
+            message.push_str("; write each instrument as its own [[instrument]] table");
         }
+        ScenarioError::Invalid { file: file.to_owned(), line, column, field, message }
     })?;
 
-    let invalid = |field: String, message: String| {
-        // A field left to its default has no position of its own; point at
-        // its section, or at the top of the file.
+    let invalid = |fields: Vec<String>, message: String| {
+        // Several fields can be at fault for a relation between values:
+        // name the first one the file spells out. A field left to its
+        // default has no position of its own; point at its section, or at
+        // the top of the file.
+        let field = fields
+            .iter()
+            .find(|f| locator.offset_of(f).is_some())
+            .or(fields.first())
+            .cloned()
+            .unwrap_or_default();
         let mut path = field.as_str();
         let offset = loop {
             if let Some(o) = locator.offset_of(path) {
@@ -137,7 +153,7 @@ pub fn parse(source: &str, file: &str) -> Result<Loaded, ScenarioError> {
         let (line, column) = line_col(source, offset);
         ScenarioError::Invalid { file: file.to_owned(), line, column, field, message }
     };
-    check(&scenario).map_err(|(field, message)| invalid(field, message))?;
+    check(&scenario).map_err(|(fields, message)| invalid(fields, message))?;
 
     let config = to_config(&scenario);
     let grace = Nanos::from_secs_f64(scenario.scoring.grace_s.0);
@@ -152,8 +168,44 @@ const MAX_DURATION_S: f64 = 31.0 * 86_400.0;
 /// hundred times larger, which keeps them sparse.
 const MAX_ACCOUNTS: u64 = 1_000_000;
 
-fn check(s: &Scenario) -> Result<(), (String, String)> {
-    let fail = |field: &str, message: String| Err((field.to_owned(), message));
+/// The most episodes of one kind a scenario may ask for.
+const MAX_EPISODES: u32 = 1_000;
+
+/// Introduces a field in an error message, or nothing when the error is not
+/// about one field.
+fn field_label(field: &str) -> String {
+    if field.is_empty() { String::new() } else { format!("field `{field}`: ") }
+}
+
+fn check(s: &Scenario) -> Result<(), (Vec<String>, String)> {
+    let fail = |field: &str, message: String| Err((vec![field.to_owned()], message));
+    if s.name.trim().is_empty() {
+        return fail("name", "expected a non-empty name".into());
+    }
+    let ks = &s.abuse.key_sharing;
+    if ks.episodes > s.api_traders.accounts {
+        let fields =
+            vec!["abuse.key_sharing.episodes".to_owned(), "api_traders.accounts".to_owned()];
+        let message = format!(
+            "each key-sharing operator leases at least one small API trader's key, so \
+             abuse.key_sharing.episodes ({}) may not exceed api_traders.accounts ({})",
+            ks.episodes, s.api_traders.accounts
+        );
+        return Err((fields, message));
+    }
+    for (field, episodes) in [
+        ("abuse.key_sharing.episodes", s.abuse.key_sharing.episodes),
+        ("abuse.spoofing.episodes", s.abuse.spoofing.episodes),
+        ("abuse.wash_trading.episodes", s.abuse.wash_trading.episodes),
+        ("abuse.micro_burst.episodes", s.abuse.micro_burst.episodes),
+    ] {
+        if episodes > MAX_EPISODES {
+            return fail(
+                field,
+                format!("expected at most {MAX_EPISODES} episodes, found {episodes}"),
+            );
+        }
+    }
     if s.duration_s.0 > MAX_DURATION_S {
         let found = s.duration_s.0;
         return fail(
@@ -266,17 +318,10 @@ fn check(s: &Scenario) -> Result<(), (String, String)> {
             format!("expected 2 looks or more, found {}", s.momentum.lookback),
         );
     }
-    let ks = &s.abuse.key_sharing;
     if ks.episodes > 0 && ks.max_keys_per_operator == 0 {
-        return fail("abuse.key_sharing.max_keys_per_operator", "expected 1 or more".into());
-    }
-    if ks.episodes > s.api_traders.accounts {
         return fail(
-            "abuse.key_sharing.episodes",
-            format!(
-                "each operator leases at least one small API trader's key, so expected at most api_traders.accounts ({}), found {}",
-                s.api_traders.accounts, ks.episodes
-            ),
+            "abuse.key_sharing.max_keys_per_operator",
+            "expected 1 or more, found 0".into(),
         );
     }
     for (field, v, most) in [

@@ -107,6 +107,26 @@ fn walk_value(value: &Value, path: &str, key_span: Range<usize>, out: &mut Vec<E
     }
 }
 
+/// Names the key written on the line at `offset`, under the nearest table
+/// header above it: the fallback for a source the span index could not
+/// read (a number too large for any integer, say).
+pub(crate) fn key_on_line(source: &str, offset: usize) -> Option<String> {
+    let before = &source[..offset.min(source.len())];
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = source[start..].lines().next()?;
+    let key = line.split_once('=')?.0.trim();
+    let header = before[..start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim());
+    Some(match header {
+        Some(table) if !table.is_empty() => format!("{table}.{key}"),
+        _ => key.to_owned(),
+    })
+}
+
 /// Converts a byte offset to a 1-based line and column.
 pub(crate) fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let before = &source[..offset.min(source.len())];
@@ -127,6 +147,14 @@ mod tests {
         assert_eq!(line_col(SRC, loc.offset_of("retail.accounts").unwrap()).0, 4);
         assert_eq!(line_col(SRC, loc.offset_of("instrument[1].symbol").unwrap()).0, 10);
         assert_eq!(loc.offset_of("retail.missing"), None);
+    }
+
+    #[test]
+    fn names_the_key_on_a_line_without_the_index() {
+        let src = "name = \"x\"\n[retail]\naccounts = 99999999999999999999\n";
+        let offset = src.find("999").unwrap();
+        assert_eq!(key_on_line(src, offset).as_deref(), Some("retail.accounts"));
+        assert_eq!(key_on_line("[retail\n", 2), None);
     }
 
     #[test]

@@ -149,3 +149,48 @@ fn a_market_without_abuse_is_valid() {
     let loaded = parse(source, "calm.toml").unwrap();
     assert_eq!(loaded.config.abuse.spoofing.episodes, 0);
 }
+
+#[test]
+fn integer_too_large_for_any_type_still_names_its_field() {
+    let (line, field, _) = invalid("name = \"x\"\n[retail]\naccounts = 18446744073709551616\n");
+    assert_eq!((line, field.as_str()), (3, "retail.accounts"));
+}
+
+#[test]
+fn single_bracket_instrument_gets_a_hint() {
+    let (_, field, message) = invalid("name = \"x\"\n[instrument]\nsymbol = \"A\"\n");
+    assert_eq!(field, "instrument");
+    assert!(message.contains("[[instrument]]"), "{message}");
+}
+
+#[test]
+fn relation_error_names_the_field_the_file_spells_out() {
+    // The episode count is left to its default (12); the file only sets the
+    // owners, so that is the line to point at.
+    let (line, field, message) = invalid("name = \"x\"\n[api_traders]\naccounts = 2\n");
+    assert_eq!((line, field.as_str()), (3, "api_traders.accounts"));
+    assert!(message.contains("(12)") && message.contains("(2)"), "{message}");
+}
+
+#[test]
+fn empty_name_and_too_many_episodes_are_refused() {
+    assert_eq!(invalid("name = \" \"\n").1, "name");
+    let (_, field, message) = invalid("name = \"x\"\n[abuse.micro_burst]\nepisodes = 100000\n");
+    assert_eq!(field, "abuse.micro_burst.episodes");
+    assert!(message.contains("at most 1000"), "{message}");
+}
+
+#[test]
+fn a_directory_is_not_a_scenario() {
+    let dir = std::env::temp_dir();
+    let err = load(dir.to_str().unwrap()).unwrap_err();
+    assert!(err.to_string().contains("is a directory"), "{err}");
+}
+
+#[test]
+fn syntax_error_without_a_field_reads_cleanly() {
+    let err = parse("name = \"x\"\nname = \"y\"\n", "dup.toml").unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("dup.toml:2:"), "{text}");
+    assert!(!text.contains("(document)"), "{text}");
+}

@@ -640,7 +640,8 @@ mod tests {
         sell_limit(&mut book, 1, 100, 5);
         sell_limit(&mut book, 2, 100, 5);
         assert_eq!(book.reduce(OrderId(1), Qty(3)).unwrap().qty, Qty(2));
-        let ids: Vec<_> = book.queue(Side::Sell, Price(100)).iter().map(|o| (o.id, o.qty)).collect();
+        let ids: Vec<_> =
+            book.queue(Side::Sell, Price(100)).iter().map(|o| (o.id, o.qty)).collect();
         assert_eq!(ids, vec![(OrderId(1), Qty(2)), (OrderId(2), Qty(5))]);
         assert_eq!(book.depth_at(Side::Sell, Price(100)), Qty(7));
         assert_eq!(book.reduce(OrderId(1), Qty(9)).unwrap().qty, Qty(0));

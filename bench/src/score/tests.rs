@@ -76,12 +76,12 @@ fn alert_at_end_plus_grace_is_true_and_one_nanosecond_later_is_false() {
     // 1 episode caught of 1.
     let inside = score(&truth, &[on_account(ms(2_100), Spoofing, 1)], Spoofing);
     assert_eq!((inside.true_incidents, inside.incidents, inside.detected), (1, 1, 1));
-    assert_eq!((inside.precision, inside.recall, inside.f1), (1.0, 1.0, 1.0));
+    assert_eq!((inside.precision, inside.recall, inside.f1), (Some(1.0), Some(1.0), Some(1.0)));
 
     // One nanosecond later it catches nothing: 0 true incidents of 1.
     let outside = score(&truth, &[on_account(ms_plus_1ns(2_100), Spoofing, 1)], Spoofing);
     assert_eq!((outside.true_incidents, outside.incidents, outside.detected), (0, 1, 0));
-    assert_eq!((outside.precision, outside.recall, outside.f1), (0.0, 0.0, 0.0));
+    assert_eq!((outside.precision, outside.recall, outside.f1), (Some(0.0), Some(0.0), Some(0.0)));
 }
 
 #[test]
@@ -94,7 +94,7 @@ fn alert_before_start_is_false_and_at_start_is_true() {
     assert_eq!((early.true_incidents, early.incidents, early.detected), (0, 1, 0));
     // The account is still abusive, so the flag is right at the account
     // level: entity precision 1/1, entity recall 1/1.
-    assert_eq!((early.entity_precision, early.entity_recall), (1.0, 1.0));
+    assert_eq!((early.entity_precision, early.entity_recall), (Some(1.0), Some(1.0)));
 
     // At the start itself: caught.
     let on_time = score(&truth, &[on_account(ms(1_000), Spoofing, 1)], Spoofing);
@@ -120,7 +120,7 @@ fn repeated_true_alerts_on_one_entity_in_one_episode_form_one_incident() {
     // account 2's is another: 6 alerts, 2 incidents, both true.
     let s = score(&truth, &alerts, Spoofing);
     assert_eq!((s.alerts, s.incidents, s.true_incidents), (6, 2, 2));
-    assert_eq!(s.precision, 1.0);
+    assert_eq!(s.precision, Some(1.0));
 }
 
 #[test]
@@ -147,8 +147,8 @@ fn false_alerts_merge_per_entity_until_a_gap_exceeds_grace() {
     // Precision 1/4, recall 1/1, F1 = 2 × 0.25 × 1 / 1.25 = 0.4.
     let s = score(&truth, &alerts, Spoofing);
     assert_eq!((s.alerts, s.incidents, s.true_incidents), (7, 4, 1));
-    assert_eq!((s.precision, s.recall), (0.25, 1.0));
-    assert_close(s.f1, 0.4);
+    assert_eq!((s.precision, s.recall), (Some(0.25), Some(1.0)));
+    assert_close(s.f1.unwrap(), 0.4);
 
     // Honest accounts 5 and 6 flagged, of 9 honest (10 less account 1).
     assert_close(s.false_flags_per_1k_honest, 2000.0 / 9.0);
@@ -174,13 +174,13 @@ fn key_alerts_flag_the_key_owner_and_unknown_keys_count_as_wrong() {
     // (keys 31, 40, 99); precision 1/4.
     let s = score(&truth, &alerts, KeySharing);
     assert_eq!((s.incidents, s.true_incidents, s.detected), (4, 1, 1));
-    assert_eq!(s.precision, 0.25);
+    assert_eq!(s.precision, Some(0.25));
 
     // At the account level keys 30 and 31 flag account 3 (abusive), key 40
     // flags account 4 (honest) and key 99 is a wrong flag of its own:
     // entity precision 1 / (2 accounts + 1 unknown key) = 1/3, recall 1/1.
-    assert_close(s.entity_precision, 1.0 / 3.0);
-    assert_eq!(s.entity_recall, 1.0);
+    assert_close(s.entity_precision.unwrap(), 1.0 / 3.0);
+    assert_eq!(s.entity_recall, Some(1.0));
 
     // Account 4 of the 9 honest accounts (10 less account 3); the unknown
     // key names no account and adds nothing here.
@@ -201,7 +201,7 @@ fn alert_in_two_episodes_catches_both_and_is_charged_to_the_earlier_start() {
     // recall 2/2, and forms a single incident.
     let one = score(&truth, &[on_account(ms(2_500), Spoofing, 2)], Spoofing);
     assert_eq!((one.detected, one.incidents, one.true_incidents), (2, 1, 1));
-    assert_eq!(one.recall, 1.0);
+    assert_eq!(one.recall, Some(1.0));
 
     // That incident belongs to episode 1, which started first though its id
     // is higher. An alert at 4,000 lies in episode 0's window only, so it
@@ -317,25 +317,27 @@ fn caught_before_payoff_is_none_when_no_episode_has_a_payoff() {
 }
 
 #[test]
-fn null_detector_scores_zero_with_no_delays() {
+fn null_detector_catches_nothing_and_leaves_precision_undefined() {
     // Two spoofing episodes, one with a payoff, and no alerts at all.
     let paid = Episode { payoff: Some(ms(1_500)), ..episode(1, Spoofing, &[2], 1_000, 2_000) };
     let truth = truth(10, &[], vec![episode(0, Spoofing, &[1], 1_000, 2_000), paid]);
 
-    // Nothing flagged and nothing caught; the episode with a payoff was not
-    // caught before it, so that share is 0 rather than absent.
+    // Nothing flagged and nothing caught: precision is undefined (no
+    // incidents), recall 0 of 2, F1 0. Entity precision is undefined too
+    // (nothing flagged), entity recall 0 of 2. The episode with a payoff
+    // was not caught before it, so that share is 0 rather than absent.
     let s = score(&truth, &[], Spoofing);
     let expected = KindScore {
         alerts: 0,
         incidents: 0,
         true_incidents: 0,
-        precision: 0.0,
-        recall: 0.0,
-        f1: 0.0,
+        precision: None,
+        recall: Some(0.0),
+        f1: Some(0.0),
         episodes: 2,
         detected: 0,
-        entity_precision: 0.0,
-        entity_recall: 0.0,
+        entity_precision: None,
+        entity_recall: Some(0.0),
         delay_p50_ms: None,
         delay_p90_ms: None,
         caught_before_payoff: Some(0.0),
@@ -358,14 +360,14 @@ fn alerts_of_other_kinds_are_ignored() {
     // Scored for wash trading, the spoofing alert does not exist.
     let wash = score(&truth, &alerts, WashTrading);
     assert_eq!((wash.alerts, wash.incidents, wash.detected), (0, 0, 0));
-    assert_eq!(wash.entity_precision, 0.0);
+    assert_eq!(wash.entity_precision, None);
 
     // Scored for spoofing, it counts but is false: account 1 is in no
     // spoofing episode. It is not honest either (it wash-trades), so it
     // adds no false flag.
     let spoof = score(&truth, &alerts, Spoofing);
     assert_eq!((spoof.alerts, spoof.incidents, spoof.true_incidents), (1, 1, 0));
-    assert_eq!((spoof.entity_precision, spoof.entity_recall), (0.0, 0.0));
+    assert_eq!((spoof.entity_precision, spoof.entity_recall), (Some(0.0), Some(0.0)));
     assert_eq!(spoof.false_flags_per_1k_honest, 0.0);
 }
 
@@ -386,13 +388,13 @@ fn into_report_keeps_every_figure_in_its_field() {
         alerts: 1,
         incidents: 2,
         true_incidents: 3,
-        precision: 0.4,
-        recall: 0.5,
-        f1: 0.6,
+        precision: Some(0.4),
+        recall: Some(0.5),
+        f1: Some(0.6),
         episodes: 7,
         detected: 8,
-        entity_precision: 0.9,
-        entity_recall: 0.1,
+        entity_precision: Some(0.9),
+        entity_recall: Some(0.1),
         delay_p50_ms: Some(11.0),
         delay_p90_ms: Some(12.0),
         caught_before_payoff: Some(0.13),
@@ -406,13 +408,13 @@ fn into_report_keeps_every_figure_in_its_field() {
         alerts: 1,
         incidents: 2,
         true_incidents: 3,
-        precision: 0.4,
-        recall: 0.5,
-        f1: 0.6,
+        precision: Some(0.4),
+        recall: Some(0.5),
+        f1: Some(0.6),
         episodes: 7,
         detected: 8,
-        entity_precision: 0.9,
-        entity_recall: 0.1,
+        entity_precision: Some(0.9),
+        entity_recall: Some(0.1),
         delay_p50_ms: Some(11.0),
         delay_p90_ms: Some(12.0),
         caught_before_payoff: Some(0.13),

@@ -255,8 +255,11 @@ pub(crate) fn build(config: &Config) -> Population {
         let region = foreign_region(&mut s);
         let ip = IpPlan.draw(&mut s, region, Network::Cloud);
         let client = in_house_tool(&mut s);
+        // Leave at least one owner for each operator still to come.
+        let later = (abuse.key_sharing.episodes - e - 1) as usize;
+        let available = owners.len().saturating_sub(later).max(1).min(owners.len());
         let mut leases = Vec::new();
-        for _ in 0..wanted.min(owners.len()) {
+        for _ in 0..wanted.min(available) {
             let owner = owners.swap_remove(plan.random_range(0..owners.len()));
             let mut access = api_traders[owner];
             access.ip = ip;
