@@ -21,7 +21,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
-use crate::types::{OrderId, Price, Qty, Side};
+use crate::types::{AccountId, OrderId, Price, Qty, Side};
 
 const NIL: u32 = u32::MAX;
 
@@ -87,6 +87,9 @@ struct Level {
 #[derive(Clone, Copy, Debug)]
 struct Node {
     order: Resting,
+    /// The account the order belongs to, for self-trade prevention; `None`
+    /// for orders of unknown owner, such as replayed market data.
+    owner: Option<AccountId>,
     prev: u32,
     next: u32,
 }
@@ -251,6 +254,23 @@ impl Book {
         price: Price,
         qty: Qty,
     ) -> Result<(), RestError> {
+        self.rest_owned(id, None, side, price, qty)
+    }
+
+    /// Rests an order of a known account at the back of its price level's
+    /// queue; the owner is what self-trade prevention compares.
+    ///
+    /// # Errors
+    ///
+    /// As [`Book::rest`].
+    pub fn rest_owned(
+        &mut self,
+        id: OrderId,
+        owner: Option<AccountId>,
+        side: Side,
+        price: Price,
+        qty: Qty,
+    ) -> Result<(), RestError> {
         if qty <= Qty::ZERO {
             return Err(RestError::NonPositiveQty);
         }
@@ -282,7 +302,7 @@ impl Book {
             qty: Qty::ZERO,
             orders: 0,
         });
-        let node = Node { order, prev: level.tail, next: NIL };
+        let node = Node { order, owner, prev: level.tail, next: NIL };
         if slot as usize == self.nodes.len() {
             self.nodes.push(node);
         } else {
@@ -307,10 +327,59 @@ impl Book {
     /// more than the order holds takes all of it.
     pub fn reduce(&mut self, id: OrderId, by: Qty) -> Option<Resting> {
         let slot = *self.index.get(&id)?;
+        let left = self.take_at(slot, by);
+        Some(Resting { qty: left, ..self.nodes[slot as usize].order })
+    }
+
+    /// Removes a resting order and returns it, or `None` if no order with
+    /// this id is resting.
+    pub fn cancel(&mut self, id: OrderId) -> Option<Resting> {
+        let slot = *self.index.get(&id)?;
+        Some(self.remove_at(slot))
+    }
+
+    /// Returns the owner of a resting order: `None` when no such order
+    /// rests, `Some(None)` when it rests with no known owner.
+    pub fn owner(&self, id: OrderId) -> Option<Option<AccountId>> {
+        self.index.get(&id).map(|&slot| self.nodes[slot as usize].owner)
+    }
+
+    /// Returns the resting orders of one side in priority order (best
+    /// price first, oldest first within a price), with their owners.
+    pub fn orders(&self, side: Side) -> impl Iterator<Item = (Resting, Option<AccountId>)> + '_ {
+        let levels: Box<dyn Iterator<Item = &Level>> = match side {
+            Side::Buy => Box::new(self.bids.values().rev()),
+            Side::Sell => Box::new(self.asks.values()),
+        };
+        levels.flat_map(move |level| {
+            let mut slot = level.head;
+            std::iter::from_fn(move || {
+                let node = self.nodes.get(slot as usize)?;
+                slot = node.next;
+                Some((node.order, node.owner))
+            })
+        })
+    }
+
+    /// Returns the slot, order and owner at the head of the best level of
+    /// one side: the next order an incoming order on the other side meets.
+    pub(crate) fn head(&self, side: Side) -> Option<(u32, Resting, Option<AccountId>)> {
+        let level = match side {
+            Side::Buy => self.bids.values().next_back(),
+            Side::Sell => self.asks.values().next(),
+        }?;
+        let node = &self.nodes[level.head as usize];
+        Some((level.head, node.order, node.owner))
+    }
+
+    /// Takes up to `by` lots off the order in `slot`, keeping its place,
+    /// and returns what is left; an order left with nothing leaves the
+    /// book.
+    pub(crate) fn take_at(&mut self, slot: u32, by: Qty) -> Qty {
         let order = self.nodes[slot as usize].order;
         if by >= order.qty {
-            self.cancel(id);
-            return Some(Resting { qty: Qty::ZERO, ..order });
+            self.remove_at(slot);
+            return Qty::ZERO;
         }
         let by = by.max(Qty::ZERO);
         self.nodes[slot as usize].order.qty -= by;
@@ -322,14 +391,14 @@ impl Book {
             level.qty -= by;
         }
         self.debug_check();
-        Some(self.nodes[slot as usize].order)
+        order.qty - by
     }
 
-    /// Removes a resting order and returns it, or `None` if no order with
-    /// this id is resting.
-    pub fn cancel(&mut self, id: OrderId) -> Option<Resting> {
-        let slot = self.index.remove(&id)?;
-        let Node { order, prev, next } = self.nodes[slot as usize];
+    /// Unlinks the order in `slot` from its queue and index, frees the slot
+    /// and returns the order.
+    pub(crate) fn remove_at(&mut self, slot: u32) -> Resting {
+        let Node { order, prev, next, .. } = self.nodes[slot as usize];
+        self.index.remove(&order.id);
         let levels = match order.side {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
@@ -356,7 +425,7 @@ impl Book {
         }
         self.free.push(slot);
         self.debug_check();
-        Some(order)
+        order
     }
 
     /// Checks every invariant in the module documentation.

@@ -17,6 +17,7 @@ pub mod config;
 pub mod digest;
 pub mod event;
 pub mod exchange;
+pub mod matching;
 pub mod rng;
 pub mod simulation;
 pub mod truth;
