@@ -223,10 +223,10 @@ impl Book {
                 return Err(BookReject::MarketMustBeImmediate);
             }
             (None, _) if touch.is_none() => return Err(BookReject::NoLiquidity),
-            (Some(price), TimeInForce::PostOnly) => {
-                if touch.is_some_and(|t| crosses(order.side, Some(price), t)) {
-                    return Err(BookReject::WouldTakeLiquidity);
-                }
+            (Some(price), TimeInForce::PostOnly)
+                if touch.is_some_and(|t| crosses(order.side, Some(price), t)) =>
+            {
+                return Err(BookReject::WouldTakeLiquidity);
             }
             _ => {}
         }
