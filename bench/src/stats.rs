@@ -111,6 +111,8 @@ mod tests {
             max_price: Price(1000),
             min_qty: Qty(1),
             max_qty: Qty(1000),
+            tick_size: 1,
+            lot_size: 1,
         }
     }
 

@@ -121,14 +121,16 @@ impl Detector for KeyTravel {
     }
 
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
-        // Every request is a use of its key; a trade repeats the access of
-        // an order already seen, so it adds nothing.
+        // Every request is a use of its key.
         let access = match &event.body {
             EventBody::Accepted(e) => &e.access,
             EventBody::Rejected(e) => &e.access,
             EventBody::Cancelled(e) => &e.access,
             EventBody::CancelRejected(e) => &e.access,
-            EventBody::Trade(_) => return,
+            EventBody::Amended(e) => &e.access,
+            EventBody::AmendRejected(e) => &e.access,
+            // These repeat the access of an order already seen.
+            EventBody::Trade(_) | EventBody::Decremented(_) => return,
         };
         self.observe(event.time, access, alerts);
     }

@@ -88,6 +88,10 @@ impl Detector for BurstRate {
                 let Some(key) = c.access.channel.key() else { return };
                 (key, None)
             }
+            EventBody::Amended(a) => {
+                let Some(key) = a.access.channel.key() else { return };
+                (key, None)
+            }
             _ => return,
         };
 

@@ -137,8 +137,43 @@ impl Detector for SpoofCancel {
                     }
                 }
             }
-            EventBody::Cancelled(c) if c.reason == CancelReason::Requested => {
+            EventBody::Amended(a) => {
+                // An amended order is judged by its new size from now on.
+                let typical = self.sizes.typical(a.instrument, WARMUP);
+                let ratio = typical.map_or(0.0, |t| a.qty.0 as f64 / t);
+                match self.large.get_mut(&a.order) {
+                    Some(order) if ratio >= self.params.size_ratio => {
+                        order.qty = a.qty;
+                        order.ratio = ratio;
+                    }
+                    Some(_) => {
+                        self.large.remove(&a.order);
+                    }
+                    None if ratio >= self.params.size_ratio => {
+                        let order = Order {
+                            account: a.access.account,
+                            instrument: a.instrument,
+                            side: a.side,
+                            qty: a.qty,
+                            filled: Qty::ZERO,
+                            accepted: now,
+                            ratio,
+                        };
+                        self.large.insert(a.order, order);
+                    }
+                    None => {}
+                }
+            }
+            EventBody::Decremented(d) => {
+                if let Some(order) = self.large.get_mut(&d.order) {
+                    order.qty = order.filled + d.remaining;
+                }
+            }
+            EventBody::Cancelled(c) => {
                 let Some(order) = self.large.remove(&c.order) else { return };
+                if c.reason != CancelReason::Requested {
+                    return;
+                }
                 let p = &self.params;
                 let unfilled = order.filled.0 as f64 <= p.max_filled_share * order.qty.0 as f64;
                 let young = now.saturating_sub(order.accepted) <= p.max_lifetime;
@@ -167,7 +202,8 @@ impl Detector for SpoofCancel {
                     });
                 }
             }
-            EventBody::Cancelled(_) | EventBody::Rejected(_) | EventBody::CancelRejected(_) => {}
+            EventBody::Rejected(_) | EventBody::CancelRejected(_) | EventBody::AmendRejected(_) => {
+            }
         }
     }
 }

@@ -112,7 +112,15 @@ impl Detector for WashPairs {
                     }
                 }
             }
-            EventBody::Rejected(_) | EventBody::CancelRejected(_) => {}
+            // What counts as a whole order is its size when it trades.
+            EventBody::Amended(a) => {
+                self.order_qty.insert(a.order, a.qty);
+            }
+            EventBody::Decremented(d) => {
+                self.order_qty.insert(d.order, d.remaining);
+            }
+            EventBody::Rejected(_) | EventBody::CancelRejected(_) | EventBody::AmendRejected(_) => {
+            }
         }
     }
 }

@@ -278,6 +278,28 @@ fn check(s: &Scenario) -> Result<(), (Vec<String>, String)> {
                 format!("expected 1 tick or more, found {v}"),
             );
         }
+        for (field, v) in [("tick_size", inst.tick_size), ("lot_size", inst.lot_size)] {
+            if v < 1 {
+                return fail(&at(field), format!("expected 1 or more, found {v}"));
+            }
+        }
+        if inst.initial_price % inst.tick_size != 0 {
+            let (p, t) = (inst.initial_price, inst.tick_size);
+            return fail(
+                &at("initial_price"),
+                format!("expected a multiple of tick_size ({t}), found {p}"),
+            );
+        }
+        if inst.tick_size != 1 || inst.lot_size != 1 {
+            // The simulated participants quote in whole ticks and lots of one;
+            // coarser grids are for replayed data and the engine's own tests.
+            let field = if inst.tick_size != 1 { "tick_size" } else { "lot_size" };
+            return fail(
+                &at(field),
+                "the simulated participants need 1 here; coarser grids are not simulated yet"
+                    .into(),
+            );
+        }
         if inst.min_qty < 1 {
             return fail(&at("min_qty"), format!("expected 1 lot or more, found {}", inst.min_qty));
         }
@@ -368,6 +390,8 @@ fn to_config(s: &Scenario) -> Config {
                 max_price: Price(i.max_price),
                 min_qty: Qty(i.min_qty),
                 max_qty: Qty(i.max_qty),
+                tick_size: i.tick_size,
+                lot_size: i.lot_size,
             },
             initial_price: Price(i.initial_price),
             volatility: i.volatility_ticks.0,
@@ -381,6 +405,7 @@ fn to_config(s: &Scenario) -> Config {
     let a = &s.abuse;
     Config {
         seed: s.seed,
+        self_trade_prevention: s.exchange.self_trade_prevention.into(),
         duration: secs(s.duration_s.0),
         instruments,
         retail: RetailConfig {

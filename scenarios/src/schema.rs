@@ -29,6 +29,9 @@ pub struct Scenario {
     /// How alerts are matched to episodes.
     #[serde(default)]
     pub scoring: Scoring,
+    /// Rules of the exchange.
+    #[serde(default)]
+    pub exchange: ExchangeRules,
     /// The instruments, most liquid first.
     #[serde(default = "default_instruments")]
     pub instrument: Vec<Instrument>,
@@ -77,6 +80,45 @@ impl Default for Scoring {
     }
 }
 
+/// Rules of the exchange.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExchangeRules {
+    /// What happens when an account's order meets its own resting order,
+    /// for every account.
+    pub self_trade_prevention: StpMode,
+}
+
+/// Self-trade prevention, as written in a scenario.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StpMode {
+    /// The account trades with itself (what self-trading wash rings need).
+    #[default]
+    Off,
+    /// The incoming order's remainder is cancelled.
+    CancelIncoming,
+    /// The resting order is cancelled.
+    CancelResting,
+    /// Both are cancelled.
+    CancelBoth,
+    /// Both are reduced without a trade.
+    DecrementBoth,
+}
+
+impl From<StpMode> for surveil_sim::matching::SelfTradePrevention {
+    fn from(mode: StpMode) -> Self {
+        use surveil_sim::matching::SelfTradePrevention as S;
+        match mode {
+            StpMode::Off => S::Off,
+            StpMode::CancelIncoming => S::CancelIncoming,
+            StpMode::CancelResting => S::CancelResting,
+            StpMode::CancelBoth => S::CancelBoth,
+            StpMode::DecrementBoth => S::DecrementBoth,
+        }
+    }
+}
+
 /// One instrument.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,6 +141,12 @@ pub struct Instrument {
     pub min_qty: i64,
     /// The largest order accepted, in lots.
     pub max_qty: i64,
+    /// Prices must be multiples of this many ticks.
+    #[serde(default = "one")]
+    pub tick_size: i64,
+    /// Quantities must be multiples of this many lots.
+    #[serde(default = "one")]
+    pub lot_size: i64,
     /// The median retail order, in lots.
     pub typical_qty: i64,
     /// Standard deviation of the reference price over one second, in ticks.
@@ -132,6 +180,8 @@ fn default_instruments() -> Vec<Instrument> {
             max_price: 10_000_000,
             min_qty: 1,
             max_qty: 1_000_000,
+            tick_size: 1,
+            lot_size: 1,
             typical_qty: 20,
             volatility_ticks: NonNegative(4.0),
             jumps_per_hour: Some(NonNegative(3.0)),
@@ -148,6 +198,8 @@ fn default_instruments() -> Vec<Instrument> {
             max_price: 100_000,
             min_qty: 1,
             max_qty: 1_000_000,
+            tick_size: 1,
+            lot_size: 1,
             typical_qty: 30,
             volatility_ticks: NonNegative(0.3),
             jumps_per_hour: Some(NonNegative(1.0)),

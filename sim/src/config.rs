@@ -6,6 +6,7 @@
 //! the simulator trusts it.
 
 use crate::exchange::InstrumentSpec;
+use crate::matching::SelfTradePrevention;
 use crate::types::{Nanos, Price, Qty};
 
 /// One simulation run.
@@ -15,6 +16,8 @@ pub struct Config {
     pub seed: u64,
     /// The length of the trading session.
     pub duration: Nanos,
+    /// What happens when an account's order meets its own resting order.
+    pub self_trade_prevention: SelfTradePrevention,
     /// The instruments, most liquid first.
     pub instruments: Vec<InstrumentConfig>,
     /// Retail traders on the web and mobile front ends.

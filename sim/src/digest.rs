@@ -80,6 +80,8 @@ fn encode(event: &Event, out: &mut Vec<u8>) {
             out.push(match e.reason {
                 CancelReason::Requested => 0,
                 CancelReason::Unfilled => 1,
+                CancelReason::FillOrKill => 2,
+                CancelReason::SelfTrade => 3,
             });
             put_access(out, &e.access);
         }
@@ -87,6 +89,31 @@ fn encode(event: &Event, out: &mut Vec<u8>) {
             out.push(4);
             put(out, e.order.0);
             out.push(reject(e.reason));
+            put_access(out, &e.access);
+        }
+        EventBody::Amended(e) => {
+            out.push(6);
+            put(out, e.order.0);
+            put_u16(out, e.instrument.0);
+            out.push(side(e.side));
+            put(out, e.price.0 as u64);
+            put(out, e.qty.0 as u64);
+            out.push(u8::from(e.priority_kept));
+            put_access(out, &e.access);
+        }
+        EventBody::AmendRejected(e) => {
+            out.push(7);
+            put(out, e.order.0);
+            out.push(reject(e.reason));
+            put_access(out, &e.access);
+        }
+        EventBody::Decremented(e) => {
+            out.push(8);
+            put(out, e.order.0);
+            put_u16(out, e.instrument.0);
+            out.push(side(e.side));
+            put(out, e.by.0 as u64);
+            put(out, e.remaining.0 as u64);
             put_access(out, &e.access);
         }
         EventBody::Trade(t) => {
@@ -163,6 +190,8 @@ fn order_type(t: OrderType) -> u8 {
         OrderType::Limit => 0,
         OrderType::ImmediateOrCancel => 1,
         OrderType::Market => 2,
+        OrderType::FillOrKill => 3,
+        OrderType::PostOnly => 4,
     }
 }
 
@@ -174,5 +203,10 @@ fn reject(r: RejectReason) -> u8 {
         RejectReason::NoLiquidity => 3,
         RejectReason::UnknownOrder => 4,
         RejectReason::NotOwner => 5,
+        RejectReason::OffTick => 6,
+        RejectReason::OffLot => 7,
+        RejectReason::NotionalTooLarge => 8,
+        RejectReason::WouldTakeLiquidity => 9,
+        RejectReason::PriceRequired => 10,
     }
 }

@@ -35,6 +35,12 @@ pub enum EventBody {
     Cancelled(Cancelled),
     /// A cancel request was refused.
     CancelRejected(CancelRejected),
+    /// A resting order was amended.
+    Amended(Amended),
+    /// An amend request was refused.
+    AmendRejected(AmendRejected),
+    /// Self-trade prevention took quantity off an order without a trade.
+    Decremented(Decremented),
     /// Two orders traded.
     Trade(Trade),
 }
@@ -46,6 +52,10 @@ pub enum OrderType {
     Limit,
     /// A limit order whose remainder is cancelled at once.
     ImmediateOrCancel,
+    /// A limit order that fills completely at once or is cancelled whole.
+    FillOrKill,
+    /// A limit order that only rests: refused if it would trade on arrival.
+    PostOnly,
     /// An order without a price limit, whose remainder is cancelled at once.
     Market,
 }
@@ -103,6 +113,16 @@ pub enum RejectReason {
     UnknownOrder,
     /// The order belongs to another account.
     NotOwner,
+    /// The price is not a multiple of the instrument's tick size.
+    OffTick,
+    /// The quantity is not a multiple of the instrument's lot size.
+    OffLot,
+    /// Price times quantity is beyond what the exchange can settle.
+    NotionalTooLarge,
+    /// A post-only order would have traded on arrival.
+    WouldTakeLiquidity,
+    /// A market order must be immediate: it has no price to rest at.
+    PriceRequired,
 }
 
 /// Why an order left the book without trading.
@@ -113,6 +133,10 @@ pub enum CancelReason {
     /// It was immediate-or-cancel or a market order, and this remainder did
     /// not fill at once.
     Unfilled,
+    /// It was fill-or-kill and could not fill completely.
+    FillOrKill,
+    /// Self-trade prevention: it met an order of its own account.
+    SelfTrade,
 }
 
 /// An order that left the book without trading.
@@ -143,6 +167,54 @@ pub struct CancelRejected {
     /// Why it was refused.
     pub reason: RejectReason,
     /// Who sent it, and how.
+    pub access: Access,
+}
+
+/// A resting order amended by its owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Amended {
+    /// The order.
+    pub order: OrderId,
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// The side.
+    pub side: Side,
+    /// The new price.
+    pub price: Price,
+    /// The new quantity.
+    pub qty: Qty,
+    /// Whether the order kept its place in the queue (a reduction at the
+    /// same price); if not, any trades it makes at once follow.
+    pub priority_kept: bool,
+    /// Who sent the amend, and how.
+    pub access: Access,
+}
+
+/// A refused amend request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AmendRejected {
+    /// The order the request named.
+    pub order: OrderId,
+    /// Why it was refused.
+    pub reason: RejectReason,
+    /// Who sent it, and how.
+    pub access: Access,
+}
+
+/// Quantity taken off an order by self-trade prevention, without a trade.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decremented {
+    /// The order.
+    pub order: OrderId,
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// The side.
+    pub side: Side,
+    /// The quantity taken off.
+    pub by: Qty,
+    /// What is left; zero means the order is gone.
+    pub remaining: Qty,
+    /// The access of the order.
     pub access: Access,
 }
 
@@ -202,6 +274,9 @@ impl EventBody {
             EventBody::Rejected(e) => &e.access,
             EventBody::Cancelled(e) => &e.access,
             EventBody::CancelRejected(e) => &e.access,
+            EventBody::Amended(e) => &e.access,
+            EventBody::AmendRejected(e) => &e.access,
+            EventBody::Decremented(e) => &e.access,
             EventBody::Trade(e) => &e.taker.access,
         }
     }

@@ -1,29 +1,34 @@
 //! The exchange: a gateway in front of one order book per instrument.
 //!
 //! Every request arrives with an [`Access`] record. The gateway checks it
-//! against the instrument's limits, gives accepted orders their ids, routes
-//! them to the book, and reports everything that happens as public
-//! [`Event`]s in the order it happened. Ids are handed out in sequence and
-//! never reused within a run.
+//! against the instrument's limits (price and quantity range, tick and lot
+//! size, a notional that fits), gives accepted orders their ids, routes them
+//! to the book with the account's self-trade prevention mode, and reports
+//! everything that happens as public [`Event`]s in the order it happened.
+//! Ids are handed out in sequence and never reused within a run. The order
+//! semantics themselves are the book's; see [`crate::matching`].
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::access::Access;
-use crate::book::{Book, Fill};
+use crate::book::Book;
 use crate::event::{
-    Accepted, CancelReason, CancelRejected, Cancelled, Event, EventBody, OrderType, RejectReason,
-    Rejected, Trade, TradeSide,
+    Accepted, AmendRejected, Amended, CancelReason, CancelRejected, Cancelled, Decremented, Event,
+    EventBody, OrderType, RejectReason, Rejected, Trade, TradeSide,
 };
-use crate::types::{InstrumentId, Nanos, OrderId, Price, Qty, Side};
+use crate::matching::{
+    BookReject, CancelCause, NewOrder, Report, SelfTradePrevention, TimeInForce,
+};
+use crate::types::{AccountId, InstrumentId, Nanos, OrderId, Price, Qty, Side};
 
 /// The static description of an instrument.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InstrumentSpec {
     /// The ticker, such as `BTC-KRW`.
     pub symbol: String,
-    /// The value of one tick in KRW, for display and statistics only.
+    /// The value of one price unit in KRW, for display and statistics only.
     pub krw_per_tick: f64,
     /// The number of tokens in one lot, for display and statistics only.
     pub tokens_per_lot: f64,
@@ -31,11 +36,19 @@ pub struct InstrumentSpec {
     pub min_price: Price,
     /// The highest price accepted.
     pub max_price: Price,
+    /// Prices must be multiples of this many price units.
+    pub tick_size: i64,
     /// The smallest quantity accepted.
     pub min_qty: Qty,
     /// The largest quantity accepted.
     pub max_qty: Qty,
+    /// Quantities must be multiples of this many lots.
+    pub lot_size: i64,
 }
+
+/// The largest price times quantity the exchange accepts: what a signed
+/// 64-bit ledger can hold.
+pub const MAX_NOTIONAL: i128 = i64::MAX as i128;
 
 /// An order as a participant asks for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +86,17 @@ impl OrderRequest {
     pub fn market(instrument: InstrumentId, side: Side, qty: Qty) -> OrderRequest {
         OrderRequest { instrument, side, order_type: OrderType::Market, price: None, qty }
     }
+
+    /// Any order type at a limit price.
+    pub fn typed(
+        instrument: InstrumentId,
+        side: Side,
+        order_type: OrderType,
+        price: Price,
+        qty: Qty,
+    ) -> OrderRequest {
+        OrderRequest { instrument, side, order_type, price: Some(price), qty }
+    }
 }
 
 /// What became of an accepted order at once.
@@ -100,25 +124,59 @@ pub struct Exchange {
     specs: Vec<InstrumentSpec>,
     books: Vec<Book>,
     live: HashMap<OrderId, LiveOrder>,
+    stp_default: SelfTradePrevention,
+    stp_accounts: HashMap<AccountId, SelfTradePrevention>,
     next_order: u64,
     next_seq: u64,
-    fills: Vec<Fill>,
+    reports: Vec<Report>,
     events: Vec<Event>,
 }
 
+/// The order a batch of book reports is about, and who asked.
+#[derive(Clone, Copy, Debug)]
+struct Request {
+    order: OrderId,
+    instrument: InstrumentId,
+    side: Side,
+    price: Option<Price>,
+    access: Access,
+}
+
 impl Exchange {
-    /// Opens an exchange with an empty book for each instrument.
+    /// Opens an exchange with an empty book for each instrument and
+    /// self-trade prevention off for every account.
     pub fn new(specs: Vec<InstrumentSpec>) -> Exchange {
+        Exchange::with_self_trade_prevention(specs, SelfTradePrevention::Off)
+    }
+
+    /// Opens an exchange whose accounts all use `stp` unless set otherwise
+    /// with [`Exchange::set_self_trade_prevention`].
+    pub fn with_self_trade_prevention(
+        specs: Vec<InstrumentSpec>,
+        stp: SelfTradePrevention,
+    ) -> Exchange {
         let books = specs.iter().map(|_| Book::new()).collect();
         Exchange {
             specs,
             books,
             live: HashMap::new(),
+            stp_default: stp,
+            stp_accounts: HashMap::new(),
             next_order: 1,
             next_seq: 0,
-            fills: Vec::new(),
+            reports: Vec::new(),
             events: Vec::new(),
         }
+    }
+
+    /// Sets one account's self-trade prevention mode.
+    pub fn set_self_trade_prevention(&mut self, account: AccountId, stp: SelfTradePrevention) {
+        self.stp_accounts.insert(account, stp);
+    }
+
+    /// Returns the self-trade prevention mode an account's orders use.
+    pub fn self_trade_prevention(&self, account: AccountId) -> SelfTradePrevention {
+        self.stp_accounts.get(&account).copied().unwrap_or(self.stp_default)
     }
 
     /// Returns the instruments, indexed by [`InstrumentId`].
@@ -156,15 +214,15 @@ impl Exchange {
     ///
     /// # Errors
     ///
-    /// Returns the reason when the gateway refuses the order; the refusal is
-    /// also reported as a public event.
+    /// Returns the reason when the gateway or the book refuses the order;
+    /// the refusal is also reported as a public event.
     pub fn submit(
         &mut self,
         now: Nanos,
         access: Access,
         req: OrderRequest,
     ) -> Result<Placed, RejectReason> {
-        if let Err(reason) = self.validate(&req) {
+        let refuse = |this: &mut Exchange, reason: RejectReason| {
             let body = EventBody::Rejected(Rejected {
                 instrument: req.instrument,
                 side: req.side,
@@ -174,11 +232,37 @@ impl Exchange {
                 reason,
                 access,
             });
-            self.emit(now, body);
-            return Err(reason);
+            this.emit(now, body);
+            Err(reason)
+        };
+        if let Err(reason) = self.validate(&req) {
+            return refuse(self, reason);
         }
 
         let id = OrderId(self.next_order);
+        let tif = match req.order_type {
+            OrderType::Limit => TimeInForce::GoodTillCancel,
+            OrderType::ImmediateOrCancel | OrderType::Market => TimeInForce::ImmediateOrCancel,
+            OrderType::FillOrKill => TimeInForce::FillOrKill,
+            OrderType::PostOnly => TimeInForce::PostOnly,
+        };
+        let order = NewOrder {
+            id,
+            owner: Some(access.account),
+            side: req.side,
+            price: req.price,
+            qty: req.qty,
+            tif,
+        };
+        let stp = self.self_trade_prevention(access.account);
+        let mut reports = std::mem::take(&mut self.reports);
+        reports.clear();
+        let book = &mut self.books[usize::from(req.instrument.0)];
+        if let Err(refusal) = book.submit(&order, stp, &mut reports) {
+            self.reports = reports;
+            return refuse(self, reject_reason(refusal));
+        }
+
         self.next_order += 1;
         self.emit(
             now,
@@ -192,66 +276,16 @@ impl Exchange {
                 access,
             }),
         );
-
-        // Match first; every fill becomes a trade in the order it happened.
-        let book = &mut self.books[usize::from(req.instrument.0)];
-        let mut fills = std::mem::take(&mut self.fills);
-        fills.clear();
-        let left = book.execute(req.side, req.price, req.qty, &mut fills);
-        let mut taker_remaining = req.qty;
-        for fill in &fills {
-            taker_remaining -= fill.qty;
-            let maker_access = if fill.maker_remaining == Qty::ZERO {
-                self.live.remove(&fill.maker)
-            } else {
-                self.live.get(&fill.maker).copied()
-            }
-            .map(|m| m.access)
-            .expect("every resting order is registered with the gateway");
-            let trade = Trade {
-                instrument: req.instrument,
-                price: fill.price,
-                qty: fill.qty,
-                taker_side: req.side,
-                maker: TradeSide {
-                    order: fill.maker,
-                    access: maker_access,
-                    remaining: fill.maker_remaining,
-                },
-                taker: TradeSide { order: id, access, remaining: taker_remaining },
-            };
-            self.emit(now, EventBody::Trade(trade));
-        }
-        self.fills = fills;
-
-        // Then the remainder rests or is cancelled, by order type.
-        let mut resting = Qty::ZERO;
-        if left > Qty::ZERO {
-            match (req.order_type, req.price) {
-                (OrderType::Limit, Some(price)) => {
-                    let book = &mut self.books[usize::from(req.instrument.0)];
-                    book.rest(id, req.side, price, left)
-                        .expect("a fresh id at a price the match stopped at rests");
-                    let live =
-                        LiveOrder { access, instrument: req.instrument, side: req.side, price };
-                    self.live.insert(id, live);
-                    resting = left;
-                }
-                _ => self.emit(
-                    now,
-                    EventBody::Cancelled(Cancelled {
-                        order: id,
-                        instrument: req.instrument,
-                        side: req.side,
-                        price: req.price,
-                        remaining: left,
-                        reason: CancelReason::Unfilled,
-                        access,
-                    }),
-                ),
-            }
-        }
-        Ok(Placed { id, filled: req.qty - left, resting })
+        let request = Request {
+            order: id,
+            instrument: req.instrument,
+            side: req.side,
+            price: req.price,
+            access,
+        };
+        let placed = self.publish(now, request, &reports);
+        self.reports = reports;
+        Ok(placed)
     }
 
     /// Cancels a resting order on behalf of its owner and returns the
@@ -267,35 +301,208 @@ impl Exchange {
         access: Access,
         order: OrderId,
     ) -> Result<Qty, RejectReason> {
-        let outcome = match self.live.get(&order) {
-            None => Err(RejectReason::UnknownOrder),
-            Some(live) if live.access.account != access.account => Err(RejectReason::NotOwner),
-            Some(&live) => Ok(live),
-        };
-        let live = match outcome {
+        let live = match self.owned(order, access) {
             Ok(live) => live,
             Err(reason) => {
                 self.emit(now, EventBody::CancelRejected(CancelRejected { order, reason, access }));
                 return Err(reason);
             }
         };
-        self.live.remove(&order);
-        let resting = self.books[usize::from(live.instrument.0)]
-            .cancel(order)
+        let mut reports = std::mem::take(&mut self.reports);
+        reports.clear();
+        let book = &mut self.books[usize::from(live.instrument.0)];
+        book.cancel_order(order, &mut reports).expect("every registered order rests in its book");
+        let left = reports
+            .iter()
+            .find_map(|r| match r {
+                Report::Cancelled { qty, .. } => Some(*qty),
+                _ => None,
+            })
+            .unwrap_or(Qty::ZERO);
+        let request = Request {
+            order,
+            instrument: live.instrument,
+            side: live.side,
+            price: Some(live.price),
+            access,
+        };
+        self.publish(now, request, &reports);
+        self.reports = reports;
+        Ok(left)
+    }
+
+    /// Amends a resting order's price and quantity on behalf of its owner;
+    /// see [`crate::matching`] for when it keeps its queue priority.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an order that is not resting, one that belongs to another
+    /// account, and a new price or quantity the instrument does not accept;
+    /// the refusal is also reported as a public event.
+    pub fn amend(
+        &mut self,
+        now: Nanos,
+        access: Access,
+        order: OrderId,
+        price: Price,
+        qty: Qty,
+    ) -> Result<Placed, RejectReason> {
+        let checked = self.owned(order, access).and_then(|live| {
+            // An amend to zero is a cancel, which needs no limits checked.
+            if qty > Qty::ZERO {
+                let req = OrderRequest::limit(live.instrument, live.side, price, qty);
+                self.validate(&req)?;
+            }
+            Ok(live)
+        });
+        let live = match checked {
+            Ok(live) => live,
+            Err(reason) => {
+                self.emit(now, EventBody::AmendRejected(AmendRejected { order, reason, access }));
+                return Err(reason);
+            }
+        };
+        let stp = self.self_trade_prevention(access.account);
+        let mut reports = std::mem::take(&mut self.reports);
+        reports.clear();
+        let book = &mut self.books[usize::from(live.instrument.0)];
+        book.amend(order, price, qty, stp, &mut reports)
             .expect("every registered order rests in its book");
-        self.emit(
-            now,
-            EventBody::Cancelled(Cancelled {
-                order,
-                instrument: live.instrument,
-                side: live.side,
-                price: Some(live.price),
-                remaining: resting.qty,
-                reason: CancelReason::Requested,
-                access,
-            }),
-        );
-        Ok(resting.qty)
+        let request = Request {
+            order,
+            instrument: live.instrument,
+            side: live.side,
+            price: Some(price),
+            access,
+        };
+        let placed = self.publish(now, request, &reports);
+        self.reports = reports;
+        Ok(placed)
+    }
+
+    /// Finds a live order that belongs to the requesting account.
+    fn owned(&self, order: OrderId, access: Access) -> Result<LiveOrder, RejectReason> {
+        match self.live.get(&order) {
+            None => Err(RejectReason::UnknownOrder),
+            Some(live) if live.access.account != access.account => Err(RejectReason::NotOwner),
+            Some(&live) => Ok(live),
+        }
+    }
+
+    /// Turns the book's reports about one request into public events and
+    /// keeps the register of live orders in step.
+    fn publish(&mut self, now: Nanos, request: Request, reports: &[Report]) -> Placed {
+        let mut placed = Placed { id: request.order, filled: Qty::ZERO, resting: Qty::ZERO };
+        for report in reports {
+            match *report {
+                Report::Fill { maker, taker, price, qty, maker_remaining, taker_remaining } => {
+                    let maker_live = if maker_remaining == Qty::ZERO {
+                        self.live.remove(&maker)
+                    } else {
+                        self.live.get(&maker).copied()
+                    }
+                    .expect("every resting order is registered with the gateway");
+                    placed.filled += qty;
+                    let trade = Trade {
+                        instrument: request.instrument,
+                        price,
+                        qty,
+                        taker_side: request.side,
+                        maker: TradeSide {
+                            order: maker,
+                            access: maker_live.access,
+                            remaining: maker_remaining,
+                        },
+                        taker: TradeSide {
+                            order: taker,
+                            access: request.access,
+                            remaining: taker_remaining,
+                        },
+                    };
+                    self.emit(now, EventBody::Trade(trade));
+                }
+                Report::Rested { id, price, qty } => {
+                    placed.resting = qty;
+                    let live = LiveOrder {
+                        access: request.access,
+                        instrument: request.instrument,
+                        side: request.side,
+                        price,
+                    };
+                    self.live.insert(id, live);
+                }
+                Report::Cancelled { id, qty, cause } => {
+                    // A resting order cancelled by self-trade prevention is
+                    // reported with its own access; everything else with the
+                    // request's.
+                    let own = self.live.remove(&id);
+                    let (access, side, price) = match own {
+                        Some(o) if cause != CancelCause::Requested => {
+                            (o.access, o.side, Some(o.price))
+                        }
+                        _ => (request.access, request.side, request.price),
+                    };
+                    let reason = match cause {
+                        CancelCause::Requested => CancelReason::Requested,
+                        CancelCause::Unfilled => CancelReason::Unfilled,
+                        CancelCause::FillOrKill => CancelReason::FillOrKill,
+                        CancelCause::SelfTrade => CancelReason::SelfTrade,
+                    };
+                    let body = EventBody::Cancelled(Cancelled {
+                        order: id,
+                        instrument: request.instrument,
+                        side,
+                        price,
+                        remaining: qty,
+                        reason,
+                        access,
+                    });
+                    self.emit(now, body);
+                }
+                Report::Decremented { id, by, remaining } => {
+                    let own = if remaining == Qty::ZERO {
+                        self.live.remove(&id)
+                    } else {
+                        self.live.get(&id).copied()
+                    };
+                    let (access, side) = match own {
+                        Some(o) if id != request.order => (o.access, o.side),
+                        _ => (request.access, request.side),
+                    };
+                    let body = EventBody::Decremented(Decremented {
+                        order: id,
+                        instrument: request.instrument,
+                        side,
+                        by,
+                        remaining,
+                        access,
+                    });
+                    self.emit(now, body);
+                }
+                Report::Amended { id, price, qty, priority_kept } => {
+                    if priority_kept {
+                        placed.resting = qty;
+                        if let Some(live) = self.live.get_mut(&id) {
+                            live.price = price;
+                        }
+                    } else {
+                        // It left the book; a `Rested` report re-registers it.
+                        self.live.remove(&id);
+                    }
+                    let body = EventBody::Amended(Amended {
+                        order: id,
+                        instrument: request.instrument,
+                        side: request.side,
+                        price,
+                        qty,
+                        priority_kept,
+                        access: request.access,
+                    });
+                    self.emit(now, body);
+                }
+            }
+        }
+        placed
     }
 
     fn validate(&self, req: &OrderRequest) -> Result<(), RejectReason> {
@@ -304,22 +511,39 @@ impl Exchange {
         if req.qty < spec.min_qty || req.qty > spec.max_qty {
             return Err(RejectReason::QtyOutOfRange);
         }
-        match (req.order_type, req.price) {
-            (OrderType::Market, None) => {
-                if self.books[usize::from(req.instrument.0)].best(req.side.opposite()).is_none() {
-                    return Err(RejectReason::NoLiquidity);
-                }
-            }
-            (OrderType::Limit | OrderType::ImmediateOrCancel, Some(p))
-                if p >= spec.min_price && p <= spec.max_price => {}
-            _ => return Err(RejectReason::PriceOutOfRange),
+        if req.qty.0 % spec.lot_size.max(1) != 0 {
+            return Err(RejectReason::OffLot);
         }
-        Ok(())
+        match (req.order_type, req.price) {
+            (OrderType::Market, None) => Ok(()),
+            (OrderType::Market, Some(_)) => Err(RejectReason::PriceOutOfRange),
+            (_, None) => Err(RejectReason::PriceRequired),
+            (_, Some(p)) if p < spec.min_price || p > spec.max_price => {
+                Err(RejectReason::PriceOutOfRange)
+            }
+            (_, Some(p)) if p.0 % spec.tick_size.max(1) != 0 => Err(RejectReason::OffTick),
+            (_, Some(p)) if i128::from(p.0) * i128::from(req.qty.0) > MAX_NOTIONAL => {
+                Err(RejectReason::NotionalTooLarge)
+            }
+            _ => Ok(()),
+        }
     }
 
     fn emit(&mut self, time: Nanos, body: EventBody) {
         self.events.push(Event { seq: self.next_seq, time, body });
         self.next_seq += 1;
+    }
+}
+
+/// The public reason for a refusal by the book.
+fn reject_reason(refusal: BookReject) -> RejectReason {
+    match refusal {
+        BookReject::NoLiquidity => RejectReason::NoLiquidity,
+        BookReject::WouldTakeLiquidity => RejectReason::WouldTakeLiquidity,
+        BookReject::MarketMustBeImmediate => RejectReason::PriceRequired,
+        BookReject::NonPositiveQty => RejectReason::QtyOutOfRange,
+        // The gateway hands out fresh ids and checks ownership itself.
+        BookReject::DuplicateId | BookReject::UnknownOrder => RejectReason::UnknownOrder,
     }
 }
 
@@ -338,6 +562,8 @@ mod tests {
             max_price: Price(1_000),
             min_qty: Qty(1),
             max_qty: Qty(100),
+            tick_size: 1,
+            lot_size: 1,
         }
     }
 
@@ -456,5 +682,132 @@ mod tests {
         ex.drain_events(&mut out);
         let seqs: Vec<u64> = out.iter().map(|e| e.seq).collect();
         assert_eq!(seqs, (0..out.len() as u64).collect::<Vec<_>>());
+    }
+
+    fn coarse() -> InstrumentSpec {
+        InstrumentSpec { tick_size: 5, lot_size: 10, max_qty: Qty(1_000_000), ..spec() }
+    }
+
+    #[test]
+    fn tick_lot_and_notional_limits_are_enforced_with_reasons() {
+        let mut ex = Exchange::new(vec![coarse()]);
+        let cases = [
+            (OrderRequest::limit(I, Side::Buy, Price(12), Qty(10)), RejectReason::OffTick),
+            (OrderRequest::limit(I, Side::Buy, Price(10), Qty(15)), RejectReason::OffLot),
+            (OrderRequest::market(I, Side::Buy, Qty(5)), RejectReason::OffLot),
+        ];
+        for (req, reason) in cases {
+            assert_eq!(ex.submit(Nanos(1), who(1), req), Err(reason), "{req:?}");
+        }
+        assert!(
+            ex.submit(Nanos(1), who(1), OrderRequest::limit(I, Side::Buy, Price(10), Qty(20)))
+                .is_ok()
+        );
+
+        let huge = InstrumentSpec { max_price: Price(i64::MAX), max_qty: Qty(i64::MAX), ..spec() };
+        let mut ex = Exchange::new(vec![huge]);
+        let req = OrderRequest::limit(I, Side::Sell, Price(i64::MAX / 2), Qty(3));
+        assert_eq!(ex.submit(Nanos(1), who(1), req), Err(RejectReason::NotionalTooLarge));
+        let fits = OrderRequest::limit(I, Side::Sell, Price(i64::MAX / 2), Qty(2));
+        assert!(ex.submit(Nanos(1), who(1), fits).is_ok(), "a very large price works");
+    }
+
+    #[test]
+    fn self_trade_prevention_cancels_the_resting_order_with_its_own_access() {
+        let mut ex =
+            Exchange::with_self_trade_prevention(vec![spec()], SelfTradePrevention::CancelResting);
+        let resting = ex
+            .submit(Nanos(1), who(1), OrderRequest::limit(I, Side::Sell, Price(10), Qty(2)))
+            .unwrap()
+            .id;
+        let mut other_ip = who(1);
+        other_ip.ip = Ip(99);
+        ex.submit(Nanos(2), other_ip, OrderRequest::ioc(I, Side::Buy, Price(10), Qty(2))).unwrap();
+        let events = drain(&mut ex);
+        let EventBody::Cancelled(c) = events[2] else { panic!("{events:?}") };
+        assert_eq!((c.order, c.reason, c.remaining), (resting, CancelReason::SelfTrade, Qty(2)));
+        assert_eq!(c.access.ip, Ip(1), "reported with the resting order's own access");
+        assert!(matches!(
+            events[3],
+            EventBody::Cancelled(Cancelled { reason: CancelReason::Unfilled, .. })
+        ));
+        assert_eq!(ex.resting_qty(resting), None);
+    }
+
+    #[test]
+    fn one_account_may_switch_self_trade_prevention_off() {
+        let mut ex =
+            Exchange::with_self_trade_prevention(vec![spec()], SelfTradePrevention::CancelIncoming);
+        ex.set_self_trade_prevention(AccountId(1), SelfTradePrevention::Off);
+        ex.submit(Nanos(1), who(1), OrderRequest::limit(I, Side::Sell, Price(10), Qty(2))).unwrap();
+        let placed = ex
+            .submit(Nanos(2), who(1), OrderRequest::ioc(I, Side::Buy, Price(10), Qty(2)))
+            .unwrap();
+        assert_eq!(placed.filled, Qty(2));
+        assert_eq!(ex.self_trade_prevention(AccountId(2)), SelfTradePrevention::CancelIncoming);
+    }
+
+    #[test]
+    fn an_amend_across_the_spread_reports_the_amend_then_the_trade() {
+        let mut ex = Exchange::new(vec![spec()]);
+        let ask = ex
+            .submit(Nanos(1), who(2), OrderRequest::limit(I, Side::Sell, Price(11), Qty(1)))
+            .unwrap()
+            .id;
+        let bid = ex
+            .submit(Nanos(2), who(1), OrderRequest::limit(I, Side::Buy, Price(9), Qty(3)))
+            .unwrap()
+            .id;
+        drain(&mut ex);
+
+        let placed = ex.amend(Nanos(3), who(1), bid, Price(11), Qty(3)).unwrap();
+        assert_eq!((placed.filled, placed.resting), (Qty(1), Qty(2)));
+        let events = drain(&mut ex);
+        let EventBody::Amended(a) = events[0] else { panic!("{events:?}") };
+        assert_eq!((a.order, a.price, a.qty, a.priority_kept), (bid, Price(11), Qty(3), false));
+        let EventBody::Trade(t) = events[1] else { panic!("{events:?}") };
+        assert_eq!((t.maker.order, t.taker.order, t.price), (ask, bid, Price(11)));
+        assert_eq!(ex.resting_qty(bid), Some(Qty(2)));
+
+        assert_eq!(ex.amend(Nanos(4), who(2), bid, Price(11), Qty(1)), Err(RejectReason::NotOwner));
+        assert_eq!(
+            ex.amend(Nanos(4), who(2), ask, Price(11), Qty(1)),
+            Err(RejectReason::UnknownOrder)
+        );
+        assert_eq!(
+            ex.amend(Nanos(4), who(1), bid, Price(2_000), Qty(1)),
+            Err(RejectReason::PriceOutOfRange)
+        );
+        let refusals = drain(&mut ex);
+        assert!(refusals.iter().all(|e| matches!(e, EventBody::AmendRejected(_))), "{refusals:?}");
+        assert_eq!(
+            ex.amend(Nanos(5), who(1), bid, Price(11), Qty(0)).map(|p| p.resting),
+            Ok(Qty(0))
+        );
+        assert_eq!(ex.resting_qty(bid), None, "an amend to zero cancels");
+    }
+
+    #[test]
+    fn fill_or_kill_and_post_only_report_their_outcomes() {
+        let mut ex = Exchange::new(vec![spec()]);
+        ex.submit(Nanos(1), who(2), OrderRequest::limit(I, Side::Sell, Price(10), Qty(2))).unwrap();
+        let fok = OrderRequest::typed(I, Side::Buy, OrderType::FillOrKill, Price(10), Qty(3));
+        let placed = ex.submit(Nanos(2), who(1), fok).unwrap();
+        assert_eq!(placed.filled, Qty(0));
+        let post = OrderRequest::typed(I, Side::Buy, OrderType::PostOnly, Price(10), Qty(1));
+        assert_eq!(ex.submit(Nanos(3), who(1), post), Err(RejectReason::WouldTakeLiquidity));
+        let events = drain(&mut ex);
+        assert!(matches!(
+            events[2],
+            EventBody::Cancelled(Cancelled {
+                reason: CancelReason::FillOrKill,
+                remaining: Qty(3),
+                ..
+            })
+        ));
+        assert!(matches!(
+            events[3],
+            EventBody::Rejected(Rejected { reason: RejectReason::WouldTakeLiquidity, .. })
+        ));
     }
 }

@@ -49,7 +49,7 @@ impl Simulation {
         let mut sim = Simulation {
             duration: config.duration,
             now: Nanos(0),
-            exchange: Exchange::new(specs),
+            exchange: Exchange::with_self_trade_prevention(specs, config.self_trade_prevention),
             instruments: config.instruments.clone(),
             reference: Reference::new(config.seed, &config.instruments),
             participants: population.participants,

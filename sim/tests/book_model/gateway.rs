@@ -45,6 +45,8 @@ fn spec(symbol: &str) -> InstrumentSpec {
         max_price: Price(2 * START_MID),
         min_qty: Qty(1),
         max_qty: Qty(100),
+        tick_size: 1,
+        lot_size: 1,
     }
 }
 
@@ -304,6 +306,10 @@ impl GatewayHarness {
                 }
                 EventBody::Rejected(_) => {}
                 EventBody::CancelRejected(refused) => self.touched.push(refused.order),
+                // This audit sends neither amends nor self-trades.
+                EventBody::Amended(_) | EventBody::AmendRejected(_) | EventBody::Decremented(_) => {
+                    return Err(format!("unexpected {body:?}"));
+                }
             }
         }
 
