@@ -11,3 +11,4 @@ pub mod pipeline;
 pub mod run;
 pub mod score;
 pub mod stats;
+pub mod workload;

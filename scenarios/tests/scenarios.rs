@@ -198,11 +198,14 @@ fn syntax_error_without_a_field_reads_cleanly() {
 #[test]
 fn self_trade_prevention_is_chosen_by_the_scenario() {
     use surveil_sim::matching::SelfTradePrevention;
-    let loaded = parse("name = \"x\"\n[exchange]\nself_trade_prevention = \"cancel_both\"\n", "x.toml").unwrap();
+    let loaded =
+        parse("name = \"x\"\n[exchange]\nself_trade_prevention = \"cancel_both\"\n", "x.toml")
+            .unwrap();
     assert_eq!(loaded.config.self_trade_prevention, SelfTradePrevention::CancelBoth);
     assert_eq!(load("default").unwrap().config.self_trade_prevention, SelfTradePrevention::Off);
 
-    let (line, field, message) = invalid("name = \"x\"\n[exchange]\nself_trade_prevention = \"maybe\"\n");
+    let (line, field, message) =
+        invalid("name = \"x\"\n[exchange]\nself_trade_prevention = \"maybe\"\n");
     assert_eq!((line, field.as_str()), (3, "exchange.self_trade_prevention"));
     assert!(message.contains("cancel_incoming"), "{message}");
 }
