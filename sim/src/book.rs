@@ -359,10 +359,10 @@ impl Book {
     /// the price levels (an ordered-map entry of a price and a level each,
     /// allowing a third of each map node for its spare room and links).
     pub fn memory_bytes(&self) -> usize {
-        let slab = self.nodes.capacity() * std::mem::size_of::<Node>();
-        let free = self.free.capacity() * std::mem::size_of::<u32>();
-        let index = self.index.capacity() * (std::mem::size_of::<(OrderId, u32)>() + 1);
-        let level_entry = std::mem::size_of::<(Price, Level)>() * 4 / 3;
+        let slab = self.nodes.capacity() * size_of::<Node>();
+        let free = self.free.capacity() * size_of::<u32>();
+        let index = self.index.capacity() * (size_of::<(OrderId, u32)>() + 1);
+        let level_entry = size_of::<(Price, Level)>() * 4 / 3;
         let levels = (self.bids.len() + self.asks.len()) * level_entry;
         slab + free + index + levels
     }
@@ -751,7 +751,7 @@ mod tests {
 
     #[test]
     fn a_resting_order_takes_forty_bytes_of_slab() {
-        assert_eq!(std::mem::size_of::<Node>(), 40);
+        assert_eq!(size_of::<Node>(), 40);
     }
 
     /// Each order takes 40 bytes of slab and 17 of index; the containers'
