@@ -90,7 +90,7 @@ pub fn generate(regime: Regime, len: usize, seed: u64) -> Vec<Message> {
             out.push(Message::Cancel(id));
         } else if !live.is_empty() && roll < 0.55 * pressure {
             let id = live[rng.random_range(0..live.len())];
-            let side = if id.0 % 2 == 0 { Side::Buy } else { Side::Sell };
+            let side = if id.0.is_multiple_of(2) { Side::Buy } else { Side::Sell };
             out.push(Message::Amend {
                 id,
                 price: Price(passive_price(&mut rng, touch, side)),
@@ -99,7 +99,7 @@ pub fn generate(regime: Regime, len: usize, seed: u64) -> Vec<Message> {
         } else {
             let id = OrderId(next_id);
             next_id += 1;
-            let side = if id.0 % 2 == 0 { Side::Buy } else { Side::Sell };
+            let side = if id.0.is_multiple_of(2) { Side::Buy } else { Side::Sell };
             let ioc = rng.random_bool(0.15);
             let price = if ioc {
                 // Takers cross by a tick or two, so they really trade.

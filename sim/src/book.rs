@@ -765,7 +765,7 @@ mod tests {
         let mut book = Book::new();
         let orders = 100_000u64;
         for id in 0..orders {
-            let side = if id % 2 == 0 { Side::Buy } else { Side::Sell };
+            let side = if id.is_multiple_of(2) { Side::Buy } else { Side::Sell };
             let level = (id % 400) as i64;
             let price = match side {
                 Side::Buy => 10_000 - level,
