@@ -8,6 +8,7 @@
 //! same scenario and seed always score the same.
 
 pub mod pipeline;
+pub mod replay;
 pub mod run;
 pub mod score;
 pub mod stats;

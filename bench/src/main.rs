@@ -1,12 +1,14 @@
 //! The `surveil` command line.
 
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use surveil_bench::pipeline::PipelineOptions;
+use surveil_bench::replay::{self, OnError, ReplayError};
 use surveil_bench::run::{RunRequest, run};
 use surveil_scenarios::library;
 use tracing_subscriber::EnvFilter;
@@ -14,8 +16,10 @@ use tracing_subscriber::EnvFilter;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  the run failed (for example, an output could not be written)
-  2  bad input: an unknown command, option, scenario or detector, or an invalid scenario file
+  1  the run failed (for example, an output could not be written), or a replay's
+     rebuilt book disagreed with its order book file
+  2  bad input: an unknown command, option, scenario or detector, an invalid
+     scenario file, or a missing or malformed data file
 
 Logs go to standard error: -v for the run's lifecycle, -vv for every alert
 and score, or set RUST_LOG (for example RUST_LOG=surveil_bench=debug).";
@@ -64,12 +68,44 @@ enum Command {
         json: bool,
     },
 
+    /// Replay a LOBSTER message file through the order book; given the
+    /// order book file of the same day, check the rebuilt book after every
+    /// message.
+    #[command(after_help = EXIT_CODES)]
+    Replay {
+        /// The LOBSTER message file, with or without a header row.
+        messages: PathBuf,
+
+        /// The LOBSTER order book file that goes with the message file: row
+        /// i is the book after message i.
+        #[arg(long)]
+        orderbook: Option<PathBuf>,
+
+        /// What to do with a malformed row: stop at the first one (exit
+        /// code 2), or report each on standard error, skip it and go on.
+        #[arg(long, value_enum, default_value_t = ErrorPolicy::Stop)]
+        on_error: ErrorPolicy,
+
+        /// Print the report as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+
     /// List the built-in scenarios.
     Scenarios {
         /// Print the list as JSON.
         #[arg(long)]
         json: bool,
     },
+}
+
+/// What `surveil replay` does with a malformed row.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ErrorPolicy {
+    /// Stop at the first malformed row.
+    Stop,
+    /// Report each malformed row on standard error, skip it and go on.
+    Skip,
 }
 
 fn default_threads() -> u16 {
@@ -96,6 +132,11 @@ fn main() -> ExitCode {
 #[allow(clippy::print_stderr, reason = "the binary reports its own fatal errors")]
 fn report(error: &anyhow::Error) {
     eprintln!("error: {error:#}");
+}
+
+#[allow(clippy::print_stderr, reason = "skipped rows are reported as they are met")]
+fn warn_skipped(error: &ReplayError) {
+    eprintln!("warning: skipped {error}");
 }
 
 enum Failure {
@@ -137,6 +178,28 @@ fn execute(command: Command) -> Result<(), Failure> {
             progress.finish_and_clear();
             let text = if json { report.to_json() } else { surveil_reports::render_table(&report) };
             write_stdout(&text).map_err(Failure::Run)
+        }
+        Command::Replay { messages, orderbook, on_error, json } => {
+            let on_error = match on_error {
+                ErrorPolicy::Stop => OnError::Stop,
+                ErrorPolicy::Skip => OnError::Skip,
+            };
+            let report =
+                replay::replay_files(&messages, orderbook.as_deref(), on_error, &mut warn_skipped)
+                    .map_err(|e| Failure::BadInput(e.into()))?;
+            let text = if json { report.to_json() } else { report.render_table() };
+            write_stdout(&text).map_err(Failure::Run)?;
+
+            // Disagreeing with the order book file is the replay's finding,
+            // printed in full above, and also what a script checking a data
+            // set wants to see in the exit code.
+            match report.mismatches() {
+                0 => Ok(()),
+                n => Err(Failure::Run(anyhow::anyhow!(
+                    "{n} of {} rows disagree with the order book file",
+                    report.rows
+                ))),
+            }
         }
         Command::Scenarios { json } => {
             let mut rows = Vec::new();
