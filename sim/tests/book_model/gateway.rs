@@ -556,7 +556,7 @@ fn check_events(actual: &[EventBody], expected: &[EventBody]) -> Result<(), Stri
 }
 
 proptest! {
-    #![proptest_config(Config { cases: 64, ..persisted() })]
+    #![proptest_config(Config { cases: 64, ..persisted(2) })]
 
     #[test]
     fn gateway_agrees_with_the_reference(requests in prop::collection::vec(request(), 1..=1_000)) {

@@ -2,26 +2,33 @@
 //! comparison of the two.
 //!
 //! The reference keeps one plain vector of resting orders per side, each
-//! stamped with an arrival number, and finds the next order to trade by
-//! scanning for the best price and then for the earliest arrival at that
-//! price. It is slow on purpose: every rule is written the way the book's
-//! documentation states it, with nothing to keep in step but the orders.
+//! stamped with an arrival number and its owner, and finds the next order to
+//! trade by scanning for the best price and then for the earliest arrival at
+//! that price. It is slow on purpose: every rule is written the way the
+//! book's documentation states it, with nothing to keep in step but the
+//! orders. This file holds the storage-level operations (`execute`, `rest`,
+//! `cancel`); [`orders`] adds the order semantics of the matching module on
+//! the same vectors.
+
+#[path = "reference/orders.rs"]
+pub(crate) mod orders;
 
 use std::cmp::Reverse;
 
 use surveil_sim::book::{Book, Fill, LevelView, RestError, Resting};
-use surveil_sim::types::{OrderId, Price, Qty, Side};
+use surveil_sim::types::{AccountId, OrderId, Price, Qty, Side};
 
-/// A resting order in the reference book, with the arrival number that ranks
-/// it against others at the same price.
+/// A resting order in the reference book, with its owner and the arrival
+/// number that ranks it against others at the same price.
 #[derive(Clone, Copy, Debug)]
 struct Queued {
     order: Resting,
+    owner: Option<AccountId>,
     arrival: u64,
 }
 
 /// The reference book: an unordered vector of resting orders per side.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct ReferenceBook {
     bids: Vec<Queued>,
     asks: Vec<Queued>,
@@ -124,8 +131,8 @@ impl ReferenceBook {
         refusals
     }
 
-    /// Rests an order unless there is a reason to refuse it, and returns the
-    /// reasons.
+    /// Rests an order of unknown owner unless there is a reason to refuse
+    /// it, and returns the reasons.
     pub(crate) fn rest(
         &mut self,
         id: OrderId,
@@ -133,10 +140,24 @@ impl ReferenceBook {
         price: Price,
         qty: Qty,
     ) -> Vec<RestError> {
+        self.rest_owned(id, None, side, price, qty)
+    }
+
+    /// Rests an order of `owner` unless there is a reason to refuse it, and
+    /// returns the reasons.
+    pub(crate) fn rest_owned(
+        &mut self,
+        id: OrderId,
+        owner: Option<AccountId>,
+        side: Side,
+        price: Price,
+        qty: Qty,
+    ) -> Vec<RestError> {
         let refusals = self.refusals(id, side, price, qty);
         if refusals.is_empty() {
             self.arrivals += 1;
-            let queued = Queued { order: Resting { id, side, price, qty }, arrival: self.arrivals };
+            let queued =
+                Queued { order: Resting { id, side, price, qty }, owner, arrival: self.arrivals };
             self.orders_mut(side).push(queued);
         }
         refusals
@@ -153,7 +174,16 @@ impl ReferenceBook {
     }
 
     pub(crate) fn get(&self, id: OrderId) -> Option<Resting> {
-        self.bids.iter().chain(&self.asks).find(|q| q.order.id == id).map(|q| q.order)
+        self.find(id).map(|q| q.order)
+    }
+
+    fn find(&self, id: OrderId) -> Option<&Queued> {
+        self.bids.iter().chain(&self.asks).find(|q| q.order.id == id)
+    }
+
+    /// Returns the best price on `side`: the highest bid or the lowest ask.
+    pub(crate) fn best_price(&self, side: Side) -> Option<Price> {
+        self.next_to_trade(side).map(|i| self.orders(side)[i].order.price)
     }
 
     /// Returns the ids of all resting orders, in increasing order so that a
@@ -165,26 +195,28 @@ impl ReferenceBook {
         ids
     }
 
-    /// Returns one side's levels, best price first, each with its queue in
-    /// arrival order.
-    pub(crate) fn levels(&self, side: Side) -> Vec<(LevelView, Vec<Resting>)> {
+    /// Returns one side's orders with their owners in priority order: best
+    /// price first, earliest arrival first within a price.
+    pub(crate) fn in_priority(&self, side: Side) -> Vec<(Resting, Option<AccountId>)> {
         let mut orders = self.orders(side).clone();
         match side {
-            Side::Buy => orders.sort_by_key(|q| (Reverse(q.order.price), q.arrival)),
-            Side::Sell => orders.sort_by_key(|q| (q.order.price, q.arrival)),
+            Side::Buy => orders.sort_unstable_by_key(|q| (Reverse(q.order.price), q.arrival)),
+            Side::Sell => orders.sort_unstable_by_key(|q| (q.order.price, q.arrival)),
         }
-        orders
-            .chunk_by(|a, b| a.order.price == b.order.price)
-            .map(|level| {
-                let view = LevelView {
-                    price: level[0].order.price,
-                    qty: Qty(level.iter().map(|q| q.order.qty.0).sum()),
-                    orders: level.len() as u32,
-                };
-                (view, level.iter().map(|q| q.order).collect())
-            })
-            .collect()
+        orders.iter().map(|q| (q.order, q.owner)).collect()
     }
+}
+
+/// Sums orders listed in priority order into their levels, best first.
+fn level_views(orders: &[(Resting, Option<AccountId>)]) -> Vec<LevelView> {
+    orders
+        .chunk_by(|(a, _), (b, _)| a.price == b.price)
+        .map(|level| LevelView {
+            price: level[0].0.price,
+            qty: Qty(level.iter().map(|(o, _)| o.qty.0).sum()),
+            orders: level.len() as u32,
+        })
+        .collect()
 }
 
 /// What a comparison saw of the book, for the coverage checks.
@@ -196,17 +228,39 @@ pub(crate) struct Shape {
 }
 
 /// Compares everything observable about `book` with the reference, and runs
-/// the book's own invariant check.
+/// the book's own invariant check: on each side, every order in priority
+/// order with its quantity and owner (from the book's walk of the side, and
+/// the owner again from [`Book::owner`]), every level's price, quantity and
+/// order count, the touch, the depth at each level and the queue at the
+/// touch; and the number of orders.
 pub(crate) fn compare_books(book: &Book, model: &ReferenceBook) -> Result<Shape, String> {
     book.check_invariants().map_err(|e| format!("invariant broken: {e}"))?;
 
     let mut shape = Shape::default();
     for side in [Side::Buy, Side::Sell] {
-        let expected = model.levels(side);
-        let views: Vec<LevelView> = expected.iter().map(|(view, _)| *view).collect();
-        let actual: Vec<LevelView> = book.levels(side).collect();
-        if actual != views {
+        // The sequences are compared in place and collected only to report
+        // a difference: this runs after every message of every run.
+        let expected = model.in_priority(side);
+        if !book.orders(side).eq(expected.iter().copied()) {
+            let walked: Vec<_> = book.orders(side).collect();
+            return Err(format!("{side} orders: book {walked:?}, reference {expected:?}"));
+        }
+        for &(order, owner) in &expected {
+            let owned = book.owner(order.id);
+            if owned != Some(owner) {
+                return Err(format!("{:?}: owner {owned:?}, reference {owner:?}", order.id));
+            }
+        }
+
+        let views = level_views(&expected);
+        if !book.levels(side).eq(views.iter().copied()) {
+            let actual: Vec<LevelView> = book.levels(side).collect();
             return Err(format!("{side} levels: book {actual:?}, reference {views:?}"));
+        }
+        for view in &views {
+            if book.depth_at(side, view.price) != view.qty {
+                return Err(format!("{side} depth at {:?} disagrees with its level", view.price));
+            }
         }
         let best = match side {
             Side::Buy => book.best_bid(),
@@ -215,22 +269,18 @@ pub(crate) fn compare_books(book: &Book, model: &ReferenceBook) -> Result<Shape,
         if best != views.first().copied() || book.best(side) != best {
             return Err(format!("best {side}: book {best:?}, reference {:?}", views.first()));
         }
-
-        for (view, queue) in &expected {
-            let actual = book.queue(side, view.price);
-            if actual != *queue {
-                return Err(format!(
-                    "{side} queue at {:?}: book {actual:?}, reference {queue:?}",
-                    view.price
-                ));
+        if let Some(touch) = best {
+            let queue = book.queue(side, touch.price);
+            let orders = expected.iter().map(|&(order, _)| order).take(touch.orders as usize);
+            if !queue.iter().copied().eq(orders) {
+                return Err(format!("{side} queue at the touch: book {queue:?}"));
             }
-            if book.depth_at(side, view.price) != view.qty {
-                return Err(format!("{side} depth at {:?} disagrees with its level", view.price));
-            }
-            shape.deepest_queue = shape.deepest_queue.max(queue.len());
-            shape.orders += queue.len();
         }
-        shape.levels += expected.len();
+
+        shape.orders += expected.len();
+        shape.levels += views.len();
+        let deepest = views.iter().map(|v| v.orders as usize).max().unwrap_or(0);
+        shape.deepest_queue = shape.deepest_queue.max(deepest);
     }
 
     if book.len() != shape.orders || book.is_empty() != (shape.orders == 0) {
