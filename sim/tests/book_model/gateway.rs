@@ -462,7 +462,7 @@ impl GatewayHarness {
         match (req.order_type, req.price) {
             _ if left == Qty::ZERO => {}
             (OrderType::Limit, Some(price)) => {
-                let refusals = model.rest(id, req.side, price, left);
+                let refusals = model.rest_owned(id, Some(access.account), req.side, price, left);
                 if !refusals.is_empty() {
                     return Err(format!("the reference refused to rest {id:?}: {refusals:?}"));
                 }
