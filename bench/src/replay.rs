@@ -27,7 +27,7 @@ use std::time::Instant;
 use csv::ByteRecord;
 
 pub use check::{CheckSummary, Mismatch, RowAt};
-pub use engine::{Replayer, TypeCounts};
+pub use engine::{Problem, Replayer, TypeCounts};
 pub use error::{ReplayError, RowProblem};
 pub use lobster::{BookRow, Depth, Message, MessageKind};
 pub use report::ReplayReport;

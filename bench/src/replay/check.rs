@@ -41,6 +41,7 @@ use serde::Serialize;
 use surveil_sim::book::Book;
 use surveil_sim::{OrderId, Price, Qty, Side};
 
+use super::engine::Problem;
 use super::lobster::{BookRow, Depth, Message, SYNTHETIC_IDS};
 
 /// How many mismatches a replay keeps in full for its report.
@@ -206,7 +207,7 @@ impl Checker {
         row: &BookRow,
         levels: usize,
         at: RowAt<'_>,
-        problem: Option<String>,
+        problem: Option<Problem>,
     ) {
         self.diff(book, row, levels);
         if self.diffs.is_empty() && problem.is_none() {
@@ -221,7 +222,7 @@ impl Checker {
             .then(|| top_levels(book, levels));
         let followed = self.diffs.iter().any(|d| d.followed);
         let failure = self.correct(book);
-        let reason = problem.or(failure);
+        let reason = problem.map(|p| p.to_string()).or(failure);
 
         if followed || reason.is_some() {
             self.summary.mismatches += 1;

@@ -10,9 +10,11 @@
 //! judges the book after every message and supplies the shares of orders
 //! the file never added.
 
+use std::fmt;
+
 use serde::Serialize;
 use surveil_sim::Nanos;
-use surveil_sim::book::Book;
+use surveil_sim::book::{Book, RestError, Resting};
 
 use super::check::{CheckSummary, Checker, RowAt};
 use super::lobster::{BookRow, HaltSignal, Message, MessageKind};
@@ -80,6 +82,46 @@ pub struct Tally {
     pub last_time: Option<Nanos>,
 }
 
+/// Why a message could not be applied as written. It is kept as data and
+/// only put into words when a report shows it, so that a replay that meets
+/// many such messages does not pay for text nobody reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// A new order the book refused to rest.
+    Refused {
+        /// The message.
+        message: Message,
+        /// Why the book refused it.
+        refused: RestError,
+    },
+    /// A message that places an order at another price or side than the
+    /// book holds it.
+    Misplaced {
+        /// The message.
+        message: Message,
+        /// The order as the book holds it.
+        resting: Resting,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Refused { message: m, refused } => write!(
+                f,
+                "new order {} ({} {} at {}) cannot rest: {refused}",
+                m.id.0, m.side, m.size.0, m.price.0
+            ),
+            Problem::Misplaced { message: m, resting: r } => write!(
+                f,
+                "order {} rests on the {} side at {}, but the message places it on the {} side \
+                 at {}",
+                m.id.0, r.side, r.price.0, m.side, m.price.0
+            ),
+        }
+    }
+}
+
 /// A book rebuilt from messages, and the check against the order book file
 /// when there is one.
 #[derive(Debug)]
@@ -100,7 +142,7 @@ impl Replayer {
     /// Applies one message to the book. Returns why it could not be applied
     /// as written (a new order the book refused, or an order the message
     /// places at another price or side than the book holds it), if so.
-    pub fn apply(&mut self, message: &Message) -> Option<String> {
+    pub fn apply(&mut self, message: &Message) -> Option<Problem> {
         let tally = &mut self.tally;
         tally.first_time.get_or_insert(message.time);
         tally.last_time = Some(message.time);
@@ -120,10 +162,7 @@ impl Replayer {
                 let Message { id, side, price, size, .. } = *message;
                 let refused = self.book.rest(id, side, price, size).err()?;
                 self.tally.refused_orders += 1;
-                Some(format!(
-                    "new order {} ({side} {} at {}) cannot rest: {refused}",
-                    id.0, size.0, price.0
-                ))
+                Some(Problem::Refused { message: *message, refused })
             }
             MessageKind::PartialCancel | MessageKind::VisibleExecution => self.take(message, false),
             MessageKind::Delete => self.take(message, true),
@@ -148,7 +187,7 @@ impl Replayer {
     /// Takes a message's shares off the order it names: the whole order for
     /// a deletion, the message's size otherwise. An order the book does not
     /// hold is taken from the phantom liquidity at the message's price.
-    fn take(&mut self, message: &Message, whole: bool) -> Option<String> {
+    fn take(&mut self, message: &Message, whole: bool) -> Option<Problem> {
         let Some(resting) = self.book.get(message.id) else {
             self.tally.unknown_order_refs += 1;
             if let Some(check) = &mut self.check {
@@ -163,13 +202,7 @@ impl Replayer {
             self.book.reduce(message.id, message.size);
         }
         let misplaced = resting.side != message.side || resting.price != message.price;
-        misplaced.then(|| {
-            format!(
-                "order {} rests on the {} side at {}, but the message places it on the {} side \
-                 at {}",
-                message.id.0, resting.side, resting.price.0, message.side, message.price.0
-            )
-        })
+        misplaced.then_some(Problem::Misplaced { message: *message, resting })
     }
 
     /// Compares the book with the order book row that follows the message
@@ -177,7 +210,7 @@ impl Replayer {
     /// `problem` is what [`Replayer::apply`] returned; a row with one is a
     /// mismatch whatever the comparison says. Does nothing in an unchecked
     /// replay.
-    pub fn check(&mut self, row: &BookRow, levels: usize, at: RowAt<'_>, problem: Option<String>) {
+    pub fn check(&mut self, row: &BookRow, levels: usize, at: RowAt<'_>, problem: Option<Problem>) {
         if let Some(check) = &mut self.check {
             check.check_row(&mut self.book, row, levels, at, problem);
         }
