@@ -5,10 +5,11 @@ use std::collections::BTreeSet;
 
 use indicatif::ProgressBar;
 use surveil_detectors::AbuseKind;
-use surveil_reports::{EpisodeCount, RunCost, RunReport};
+use surveil_reports::{Calibration, EpisodeCount, RunCost, RunReport};
 use surveil_scenarios::Loaded;
 use surveil_sim::AccountId;
 
+use crate::calibrate::{self, Probe};
 use crate::pipeline::{self, PipelineOptions, RunOutput};
 use crate::score::{ScoringRules, score_kind};
 
@@ -78,16 +79,48 @@ pub fn run(
     // The random detector's stream depends on the run's seed, and on
     // nothing else, so its floor moves with the market it is compared in.
     let detector_seed = seed ^ 0x5EED_0F2A_D07E_C7A1;
-    let detectors = names
-        .iter()
-        .map(|n| surveil_detectors::builtin(n, &kinds, detector_seed))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(RunError::UnknownDetector)?;
+    let build = || {
+        names
+            .iter()
+            .map(|n| surveil_detectors::builtin(n, &kinds, detector_seed))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(RunError::UnknownDetector)
+    };
+    build()?;
 
+    // Run, and run again with rescaled retail sizes while the API share is
+    // off its target; the last run is the one reported.
     tracing::info!(scenario = %loaded.scenario.name, seed, detectors = names.len(), "run starts");
-    let output = pipeline::run(&config, detectors, request.pipeline, progress);
-    tracing::info!(events = output.stats.events, wall_s = output.wall.as_secs_f64(), "run ends");
-    Ok(assemble(loaded, seed, &output))
+    let target = loaded.api_share;
+    let mut config = config;
+    let mut probes = Vec::new();
+    let output = loop {
+        let output = pipeline::run(&config, build()?, request.pipeline, progress);
+        let share = output.stats.algo_share();
+        probes.push(Probe { multiplier: config.retail.size_multiplier, share });
+        tracing::info!(
+            events = output.stats.events,
+            api_share = share,
+            target,
+            wall_s = output.wall.as_secs_f64(),
+            "run ends"
+        );
+        if calibrate::meets(share, target) || probes.len() == calibrate::MAX_RUNS {
+            break output;
+        }
+        config.retail.size_multiplier = calibrate::next_multiplier(&probes, target);
+        tracing::info!(
+            retail_size_multiplier = config.retail.size_multiplier,
+            "API share off target; running again with rescaled retail sizes"
+        );
+        progress.reset();
+    };
+    let mut report = assemble(loaded, seed, &output);
+    report.calibration = Calibration {
+        runs: probes.len() as u32,
+        retail_size_multiplier: config.retail.size_multiplier,
+    };
+    Ok(report)
 }
 
 /// Scores every detector and builds the results document.
@@ -152,6 +185,11 @@ pub fn assemble(loaded: &Loaded, seed: u64, output: &RunOutput) -> RunReport {
         events: output.stats.events,
         trades: output.stats.trades,
         algo_share: output.stats.algo_share(),
+        api_share_target: loaded.api_share,
+        calibration: Calibration {
+            runs: 1,
+            retail_size_multiplier: loaded.config.retail.size_multiplier,
+        },
         digest: output.digest.clone(),
         episodes,
         grace_ms: loaded.grace.as_millis_f64(),

@@ -36,6 +36,10 @@ pub struct RunReport {
     /// The fraction of traded volume, between 0 and 1, that came from orders
     /// sent through the API; both sides of every trade are counted.
     pub algo_share: f64,
+    /// The share the scenario asked for.
+    pub api_share_target: f64,
+    /// How the target share was met.
+    pub calibration: Calibration,
     /// The hex digest of the public event stream. Equal digests mean equal
     /// streams, byte for byte.
     pub digest: String,
@@ -48,6 +52,16 @@ pub struct RunReport {
     pub detectors: Vec<DetectorScore>,
     /// What the run cost in wall-clock time.
     pub cost: RunCost,
+}
+
+/// How a run met its scenario's target API share: by scaling retail order
+/// sizes, running again while the share was off target.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// Simulations run; the last is the one reported.
+    pub runs: u32,
+    /// The retail size multiplier of the reported run.
+    pub retail_size_multiplier: f64,
 }
 
 /// The number of labelled episodes of one abuse kind.
@@ -216,6 +230,8 @@ pub(crate) mod tests {
             events: 1_234_567,
             trades: 45_678,
             algo_share: 0.3125,
+            api_share_target: 0.3,
+            calibration: Calibration { runs: 2, retail_size_multiplier: 1.25 },
             digest: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".to_owned(),
             episodes: vec![
                 EpisodeCount { kind: "spoofing".to_owned(), count: 3, requested: 3 },

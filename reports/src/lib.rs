@@ -16,6 +16,6 @@ mod document;
 mod error;
 mod table;
 
-pub use document::{DetectorScore, EpisodeCount, RunCost, RunReport};
+pub use document::{Calibration, DetectorScore, EpisodeCount, RunCost, RunReport};
 pub use error::ReportError;
 pub use table::render_table;

@@ -77,7 +77,21 @@ fn summary(report: &RunReport) -> String {
     let _ = writeln!(out, "simulated  {:.3} s", report.duration_s);
     let _ = writeln!(out, "events     {}", report.events);
     let _ = writeln!(out, "trades     {}", report.trades);
-    let _ = writeln!(out, "API share  {:.2}% of traded volume", report.algo_share * 100.0);
+    let _ = write!(
+        out,
+        "API share  {:.2}% of traded volume (target {:.2}%",
+        report.algo_share * 100.0,
+        report.api_share_target * 100.0
+    );
+    let calibration = &report.calibration;
+    if calibration.runs > 1 {
+        let _ = write!(
+            out,
+            "; met on run {} with retail sizes x{:.3}",
+            calibration.runs, calibration.retail_size_multiplier
+        );
+    }
+    let _ = writeln!(out, ")");
     let _ = writeln!(out, "digest     {digest}");
     let _ = writeln!(out, "episodes   {episodes}");
     out

@@ -70,6 +70,8 @@ pub struct Loaded {
     pub config: Config,
     /// Seconds after an episode's end during which an alert still counts.
     pub grace: Nanos,
+    /// The share of traded value API orders should make up.
+    pub api_share: f64,
 }
 
 impl Loaded {
@@ -157,7 +159,8 @@ pub fn parse(source: &str, file: &str) -> Result<Loaded, ScenarioError> {
 
     let config = to_config(&scenario);
     let grace = Nanos::from_secs_f64(scenario.scoring.grace_s.0);
-    Ok(Loaded { scenario, source: source.to_owned(), config, grace })
+    let api_share = scenario.api_share.0;
+    Ok(Loaded { scenario, source: source.to_owned(), config, grace, api_share })
 }
 
 /// Checks the relations between values that no single field can check.
@@ -205,6 +208,10 @@ fn check(s: &Scenario) -> Result<(), (Vec<String>, String)> {
                 format!("expected at most {MAX_EPISODES} episodes, found {episodes}"),
             );
         }
+    }
+    if !(0.02..=0.98).contains(&s.api_share.0) {
+        let found = s.api_share.0;
+        return fail("api_share", format!("expected a share between 0.02 and 0.98, found {found}"));
     }
     if s.duration_s.0 > MAX_DURATION_S {
         let found = s.duration_s.0;

@@ -26,6 +26,11 @@ pub struct Scenario {
     /// Length of the trading session in seconds.
     #[serde(default = "default_duration")]
     pub duration_s: Positive,
+    /// The share of traded value API orders should make up, both sides of
+    /// every trade counted; the harness scales retail order sizes to meet
+    /// it.
+    #[serde(default = "default_api_share")]
+    pub api_share: Share,
     /// How alerts are matched to episodes.
     #[serde(default)]
     pub scoring: Scoring,
@@ -64,6 +69,10 @@ fn default_seed() -> u64 {
 
 fn default_duration() -> Positive {
     Positive(3600.0)
+}
+
+fn default_api_share() -> Share {
+    Share(0.30)
 }
 
 /// Scoring parameters.

@@ -225,3 +225,26 @@ impl TruthRecorder {
         GroundTruth { accounts, keys, episodes }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_episode_that_never_acted_leaves_no_label() {
+        let mut recorder = TruthRecorder::default();
+        let idle =
+            recorder.open(AbuseKind::Spoofing, "single_order", &[AccountId(1)], &[], Nanos(5));
+        let acted =
+            recorder.open(AbuseKind::Spoofing, "single_order", &[AccountId(2)], &[], Nanos(6));
+        recorder.order(acted, OrderId(9), Ip(1), Nanos(7));
+        recorder.activity(idle, Nanos(8));
+        let truth = recorder.finish(vec![AccountId(1), AccountId(2)], Vec::new());
+        assert_eq!(truth.episodes.len(), 1);
+        let e = &truth.episodes[0];
+        assert_eq!(
+            (e.id, e.accounts.as_slice(), e.first_evidence),
+            (EpisodeId(0), &[AccountId(2)][..], Nanos(7))
+        );
+    }
+}
