@@ -51,6 +51,10 @@ struct KeyState {
     last_alert: Option<Nanos>,
 }
 
+/// Orders an instrument must have seen before any order on it counts as
+/// tiny.
+const WARMUP: u64 = 500;
+
 /// Message-rate spikes of tiny orders per API key.
 #[derive(Debug, Default)]
 pub struct BurstRate {
@@ -80,9 +84,12 @@ impl Detector for BurstRate {
         let (key, tiny) = match &event.body {
             EventBody::Accepted(e) => {
                 self.sizes.observe(e.instrument, e.qty);
-                let smallest = self.sizes.smallest(e.instrument).map_or(1, |q| q.0);
                 let Some(key) = e.access.channel.key() else { return };
-                (key, Some(e.qty.0 <= smallest * self.params.tiny_multiple))
+                // Until the instrument has shown a spread of sizes, its
+                // smallest size so far says nothing about what is tiny.
+                let warm = self.sizes.typical(e.instrument, WARMUP).is_some();
+                let smallest = self.sizes.smallest(e.instrument).map_or(1, |q| q.0);
+                (key, Some(warm && e.qty.0 <= smallest * self.params.tiny_multiple))
             }
             EventBody::Cancelled(c) if c.reason == CancelReason::Requested => {
                 let Some(key) = c.access.channel.key() else { return };
@@ -129,5 +136,74 @@ impl Detector for BurstRate {
                 score,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use surveil_sim::event::{Accepted, OrderType};
+    use surveil_sim::{
+        Access, AccountId, Channel, Client, InstrumentId, Ip, Network, OrderId, Price, Qty,
+        RegionId, Side,
+    };
+
+    use super::*;
+
+    fn accepted(seq: u64, time: Nanos, key: u32, qty: i64) -> Event {
+        let access = Access {
+            account: AccountId(key),
+            channel: Channel::Api(KeyId(key)),
+            ip: Ip(1),
+            region: RegionId(0),
+            network: Network::Cloud,
+            client: Client::KnownLibrary(0),
+        };
+        Event {
+            seq,
+            time,
+            body: EventBody::Accepted(Accepted {
+                order: OrderId(seq),
+                instrument: InstrumentId(0),
+                side: Side::Buy,
+                order_type: OrderType::Limit,
+                price: Some(Price(100)),
+                qty: Qty(qty),
+                access,
+            }),
+        }
+    }
+
+    fn alerts_for(events: &[Event]) -> Vec<Alert> {
+        let mut detector = BurstRate::new(BurstRateParams::default());
+        let mut alerts = Vec::new();
+        for e in events {
+            detector.on_event(e, &mut alerts);
+        }
+        alerts
+    }
+
+    #[test]
+    fn a_flood_of_minimum_size_orders_from_one_key_alerts() {
+        // 600 ordinary orders from many keys, then 100 one-lot orders from
+        // key 7 within half a second.
+        let mut events: Vec<Event> = (0..600)
+            .map(|i| {
+                accepted(i, Nanos::from_millis(i * 100), 100 + i as u32 % 50, 10 + (i % 7) as i64)
+            })
+            .collect();
+        let start = Nanos::from_secs(61);
+        events.extend((0..100).map(|i| accepted(600 + i, start + Nanos::from_millis(i * 5), 7, 1)));
+        let alerts = alerts_for(&events);
+        assert!(!alerts.is_empty());
+        assert!(alerts.iter().all(|a| a.entity == Entity::Key(KeyId(7))), "{alerts:?}");
+    }
+
+    #[test]
+    fn the_opening_flurry_is_not_judged_before_sizes_are_known() {
+        // The first orders of a session, however fast, cannot be tiny: no
+        // size spread is known yet.
+        let events: Vec<Event> =
+            (0..200).map(|i| accepted(i, Nanos::from_millis(i * 2), 7, 8)).collect();
+        assert!(alerts_for(&events).is_empty());
     }
 }

@@ -192,7 +192,7 @@ fn default_instruments() -> Vec<Instrument> {
             tick_size: 1,
             lot_size: 1,
             typical_qty: 20,
-            volatility_ticks: NonNegative(4.0),
+            volatility_ticks: NonNegative(6.0),
             jumps_per_hour: Some(NonNegative(3.0)),
             activity_weight: NonNegative(0.8),
             market_makers: 7,
@@ -255,7 +255,7 @@ impl Default for Retail {
             order_gap_s: Positive(20.0),
             market_order_share: Share(0.35),
             order_lifetime_s: Positive(240.0),
-            size_multiplier: Positive(1.0),
+            size_multiplier: Positive(0.96),
             travel_share: Share(0.05),
             vpn_share: Share(0.03),
         }

@@ -269,7 +269,8 @@ impl Agent for MarketMaker {
             if crosses {
                 continue;
             }
-            let qty = ctx.qty(self.instrument, self.cfg.size_multiplier);
+            // Market makers quote consistent sizes, unlike retail traders.
+            let qty = ctx.qty_spread(self.instrument, self.cfg.size_multiplier, 0.25);
             if let Some(placed) = ctx.limit(access, self.instrument, side, price, qty) {
                 self.quotes.push(Quote { id: placed.id, side, price, known_qty: placed.resting });
             }

@@ -146,10 +146,18 @@ impl Ctx<'_> {
     /// Draws an order size: log-normal around `multiplier` times the
     /// instrument's typical size, within the instrument's limits.
     pub fn qty(&mut self, instrument: InstrumentId, multiplier: f64) -> Qty {
+        self.qty_spread(instrument, multiplier, 0.7)
+    }
+
+    /// Draws an order size as [`Ctx::qty`] does, with `sigma` the standard
+    /// deviation of its logarithm: small for a participant that trades in
+    /// consistent sizes.
+    pub fn qty_spread(&mut self, instrument: InstrumentId, multiplier: f64, sigma: f64) -> Qty {
         let cfg = self.instrument(instrument);
         let median = cfg.typical_qty.0 as f64 * multiplier;
         let (lo, hi) = (cfg.spec.min_qty.0, cfg.spec.max_qty.0);
-        let draw = LogNormal::new(median.max(1.0).ln(), 0.7).map_or(median, |d| d.sample(self.rng));
+        let draw =
+            LogNormal::new(median.max(1.0).ln(), sigma).map_or(median, |d| d.sample(self.rng));
         Qty((draw.round() as i64).clamp(lo, hi))
     }
 
