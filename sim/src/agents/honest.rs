@@ -57,12 +57,30 @@ fn earliest(action: Nanos, due: Option<Nanos>) -> Nanos {
     due.map_or(action, |d| d.min(action))
 }
 
+/// Share of retail orders whose size is rounded to a round number.
+const ROUND_SIZE_SHARE: f64 = 0.6;
+
+/// Rounds a size the way a person would type it: to a multiple of 5, 10 or
+/// 50 lots as it grows, never to zero.
+fn round_size(qty: Qty) -> Qty {
+    let step = match qty.0 {
+        q if q >= 200 => 50,
+        q if q >= 40 => 10,
+        q if q >= 8 => 5,
+        _ => 1,
+    };
+    Qty(((qty.0 + step / 2) / step * step).max(1))
+}
+
 /// A retail trader on the web or mobile front end.
 ///
 /// Trades in sessions (so activity is bursty), mostly at or near the touch,
-/// with a share of market orders. Mobile users get a new address from their
-/// carrier each session; some travel inside the country, and some connect
-/// through a foreign VPN now and then.
+/// with a share of market orders. Sessions start, and orders within them
+/// follow, faster when the market is busy: at the open and the close, and
+/// after news (see [`crate::world::Reference::activity`]). Order sizes
+/// cluster at round numbers, as people type them. Mobile users get a new
+/// address from their carrier each session; some travel inside the
+/// country, and some connect through a foreign VPN now and then.
 pub(crate) struct Retail {
     pub(crate) cfg: RetailConfig,
     pub(crate) home: Access,
@@ -99,7 +117,10 @@ impl Retail {
     fn place(&mut self, ctx: &mut Ctx<'_>) {
         let instrument = ctx.pick_instrument();
         let side = ctx.side();
-        let qty = ctx.qty(instrument, self.cfg.size_multiplier);
+        let mut qty = ctx.qty(instrument, self.cfg.size_multiplier);
+        if ctx.chance(ROUND_SIZE_SHARE) {
+            qty = round_size(qty);
+        }
         let touch = ctx.touch(instrument);
         if ctx.chance(self.cfg.market_order_share) && touch.best(side.opposite()).is_some() {
             ctx.submit(self.current, OrderRequest::market(instrument, side, qty));
@@ -142,11 +163,12 @@ impl Agent for Retail {
             }
             self.place(ctx);
             self.session_left -= 1;
+            let busy = ctx.reference.activity(ctx.now).max(0.05);
             self.next_action = if self.session_left > 0 {
-                ctx.now + ctx.exp(self.cfg.order_gap)
+                ctx.now + ctx.exp(Nanos((self.cfg.order_gap.0 as f64 / busy) as u64))
             } else {
-                let mean = Nanos::from_secs_f64(3600.0 / self.cfg.sessions_per_hour.max(1e-9));
-                ctx.now + ctx.exp(mean)
+                let hours_between = 1.0 / self.cfg.sessions_per_hour.max(1e-9) / busy;
+                ctx.now + ctx.exp(Nanos::from_secs_f64(3600.0 * hours_between))
             };
         }
         Some(earliest(self.next_action, self.open.next_due()))
@@ -398,5 +420,18 @@ impl Agent for Arbitrageur {
             ctx.submit(self.access, OrderRequest::ioc(self.instrument, side, limit, qty));
         }
         Some(ctx.now + ctx.exp(self.cfg.check_gap))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_round_as_people_type_them() {
+        let cases = [(1, 1), (3, 3), (8, 10), (12, 10), (13, 15), (44, 40), (46, 50), (230, 250)];
+        for (raw, rounded) in cases {
+            assert_eq!(round_size(Qty(raw)), Qty(rounded), "{raw}");
+        }
     }
 }
