@@ -17,7 +17,8 @@
 /// is made, in share points (0.0075 is three quarters of a point).
 pub const TOLERANCE: f64 = 0.0075;
 
-/// The most runs made to meet a target; the last is kept whatever its share.
+/// The most runs made to meet a target; if none meets it, the run closest
+/// to the target is kept.
 pub const MAX_RUNS: usize = 4;
 
 /// The slope of log-odds of the share against the log of the retail size
@@ -58,8 +59,11 @@ pub fn next_multiplier(probes: &[Probe], target: f64) -> f64 {
     let slope = match probes {
         [.., a, b] if (b.multiplier.ln() - a.multiplier.ln()).abs() > 1e-9 => {
             let s = (logit(b.share) - logit(a.share)) / (b.multiplier.ln() - a.multiplier.ln());
-            // A noisy secant must not point the wrong way or explode.
-            s.clamp(-3.0, -0.2)
+            // The market's response is locally noisy (sizes are whole
+            // lots, often round), so a secant through two close runs can be
+            // nearly flat; keep it within a factor of two of the fitted
+            // slope, and never pointing the wrong way.
+            s.clamp(2.0 * FIRST_SLOPE, 0.5 * FIRST_SLOPE)
         }
         _ => FIRST_SLOPE,
     };
@@ -94,6 +98,15 @@ mod tests {
                 probes.push(Probe { multiplier: m, share: market(m) });
             }
         }
+    }
+
+    #[test]
+    fn a_flat_secant_does_not_throw_the_next_step_far_away() {
+        // Two close runs that moved the share by almost nothing.
+        let probes =
+            [Probe { multiplier: 4.9, share: 0.109 }, Probe { multiplier: 5.45, share: 0.108 }];
+        let next = next_multiplier(&probes, 0.10);
+        assert!((5.45..7.0).contains(&next), "{next}");
     }
 
     #[test]

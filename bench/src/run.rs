@@ -94,7 +94,8 @@ pub fn run(
     let target = loaded.api_share;
     let mut config = config;
     let mut probes = Vec::new();
-    let output = loop {
+    let mut best: Option<(RunOutput, f64)> = None;
+    let (output, multiplier, met) = loop {
         let output = pipeline::run(&config, build()?, request.pipeline, progress);
         let share = output.stats.algo_share();
         probes.push(Probe { multiplier: config.retail.size_multiplier, share });
@@ -105,8 +106,23 @@ pub fn run(
             wall_s = output.wall.as_secs_f64(),
             "run ends"
         );
-        if calibrate::meets(share, target) || probes.len() == calibrate::MAX_RUNS {
-            break output;
+        if calibrate::meets(share, target) {
+            break (output, config.retail.size_multiplier, true);
+        }
+        let closer = best
+            .as_ref()
+            .is_none_or(|(b, _)| (share - target).abs() < (b.stats.algo_share() - target).abs());
+        if closer {
+            best = Some((output, config.retail.size_multiplier));
+        }
+        if probes.len() == calibrate::MAX_RUNS {
+            tracing::warn!(
+                target,
+                runs = probes.len(),
+                "API share target not met; reporting the closest run"
+            );
+            let (output, multiplier) = best.expect("at least one run was made");
+            break (output, multiplier, false);
         }
         config.retail.size_multiplier = calibrate::next_multiplier(&probes, target);
         tracing::info!(
@@ -116,10 +132,8 @@ pub fn run(
         progress.reset();
     };
     let mut report = assemble(loaded, seed, &output);
-    report.calibration = Calibration {
-        runs: probes.len() as u32,
-        retail_size_multiplier: config.retail.size_multiplier,
-    };
+    report.calibration =
+        Calibration { runs: probes.len() as u32, met, retail_size_multiplier: multiplier };
     Ok(report)
 }
 
@@ -188,6 +202,7 @@ pub fn assemble(loaded: &Loaded, seed: u64, output: &RunOutput) -> RunReport {
         api_share_target: loaded.api_share,
         calibration: Calibration {
             runs: 1,
+            met: true,
             retail_size_multiplier: loaded.config.retail.size_multiplier,
         },
         digest: output.digest.clone(),

@@ -58,8 +58,11 @@ pub struct RunReport {
 /// sizes, running again while the share was off target.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
-    /// Simulations run; the last is the one reported.
+    /// Simulations run.
     pub runs: u32,
+    /// Whether the reported run met the target within the tolerance; if
+    /// not, it is the run that came closest.
+    pub met: bool,
     /// The retail size multiplier of the reported run.
     pub retail_size_multiplier: f64,
 }
@@ -231,7 +234,7 @@ pub(crate) mod tests {
             trades: 45_678,
             algo_share: 0.3125,
             api_share_target: 0.3,
-            calibration: Calibration { runs: 2, retail_size_multiplier: 1.25 },
+            calibration: Calibration { runs: 2, met: true, retail_size_multiplier: 1.25 },
             digest: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".to_owned(),
             episodes: vec![
                 EpisodeCount { kind: "spoofing".to_owned(), count: 3, requested: 3 },

@@ -84,10 +84,16 @@ fn summary(report: &RunReport) -> String {
         report.api_share_target * 100.0
     );
     let calibration = &report.calibration;
-    if calibration.runs > 1 {
+    if calibration.runs > 1 && calibration.met {
         let _ = write!(
             out,
             "; met on run {} with retail sizes x{:.3}",
+            calibration.runs, calibration.retail_size_multiplier
+        );
+    } else if !calibration.met {
+        let _ = write!(
+            out,
+            "; not met in {} runs, closest shown, retail sizes x{:.3}",
             calibration.runs, calibration.retail_size_multiplier
         );
     }
