@@ -121,17 +121,12 @@ impl Detector for KeyTravel {
     }
 
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
-        // Every request is a use of its key.
-        let access = match &event.body {
-            EventBody::Accepted(e) => &e.access,
-            EventBody::Rejected(e) => &e.access,
-            EventBody::Cancelled(e) => &e.access,
-            EventBody::CancelRejected(e) => &e.access,
-            EventBody::Amended(e) => &e.access,
-            EventBody::AmendRejected(e) => &e.access,
-            // These repeat the access of an order already seen.
-            EventBody::Trade(_) | EventBody::Decremented(_) => return,
-        };
+        // Every request is a use of its key; trades and decrements repeat
+        // the access of an order already seen.
+        if matches!(event.body, EventBody::Trade(_) | EventBody::Decremented(_)) {
+            return;
+        }
+        let access = event.body.access();
         self.observe(event.time, access, alerts);
     }
 }
