@@ -7,6 +7,7 @@
 //! ground truth and the alerts, whatever order the alerts arrive in, so the
 //! same scenario and seed always score the same.
 
+pub mod facts;
 pub mod pipeline;
 pub mod replay;
 pub mod run;
