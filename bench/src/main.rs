@@ -5,8 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use surveil_bench::facts::{
+    Comparison, FactTable, FactsError, LOBSTER_TICK, View, lobster_facts, simulate,
+};
 use surveil_bench::pipeline::PipelineOptions;
 use surveil_bench::replay::{self, OnError, ReplayError};
 use surveil_bench::run::{RunRequest, run};
@@ -91,12 +94,70 @@ enum Command {
         json: bool,
     },
 
+    /// Compute the stylized facts of a simulated market or of a LOBSTER
+    /// day, or set a simulation against a real day with a verdict per fact.
+    ///
+    /// `surveil facts [SCENARIO]` simulates and prints the facts of one
+    /// instrument; `surveil facts --lobster MESSAGES.csv` prints those of a
+    /// real day; `surveil facts [SCENARIO] --against MESSAGES.csv` prints
+    /// both side by side, each measure with its tolerance and verdict, the
+    /// simulation seen as the real files would show it (only orders at as
+    /// many price levels as they cover). A comparison exits with 0 whatever
+    /// its verdicts: failing facts are its finding, not an error.
+    #[command(after_help = EXIT_CODES)]
+    Facts(FactsArgs),
+
     /// List the built-in scenarios.
     Scenarios {
         /// Print the list as JSON.
         #[arg(long)]
         json: bool,
     },
+}
+
+/// What `surveil facts` is asked for.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("real").args(["lobster", "against"])))]
+struct FactsArgs {
+    /// A scenario file or the name of a built-in scenario; the default
+    /// scenario when omitted.
+    #[arg(conflicts_with = "lobster")]
+    scenario: Option<String>,
+
+    /// The seed, from 0 to 18446744073709551615; the scenario's own when
+    /// omitted.
+    #[arg(long, allow_negative_numbers = true, conflicts_with = "lobster")]
+    seed: Option<u64>,
+
+    /// The simulated instrument, by symbol; the one with the most
+    /// trades when omitted.
+    #[arg(long, conflicts_with = "lobster")]
+    instrument: Option<String>,
+
+    /// Compute the facts of this LOBSTER message file instead of a
+    /// simulation.
+    #[arg(long, value_name = "MESSAGES.csv")]
+    lobster: Option<PathBuf>,
+
+    /// Set the simulation against this LOBSTER message file.
+    #[arg(long, value_name = "MESSAGES.csv")]
+    against: Option<PathBuf>,
+
+    /// The LOBSTER order book file that goes with the message file; the
+    /// mid price, spread and depth come from it. Without it the facts
+    /// that need prices (1 to 5, 10 and 12) are undefined for the file.
+    #[arg(long, value_name = "ORDERBOOK.csv", requires = "real")]
+    orderbook: Option<PathBuf>,
+
+    /// Price units of one tick in the LOBSTER files (prices are dollars
+    /// times 10000, so 100 is one cent).
+    #[arg(long, default_value_t = LOBSTER_TICK, requires = "real",
+          value_parser = clap::value_parser!(i64).range(1..))]
+    tick: i64,
+
+    /// Print the facts as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 /// What `surveil replay` does with a malformed row.
@@ -201,6 +262,10 @@ fn execute(command: Command) -> Result<(), Failure> {
                 ))),
             }
         }
+        Command::Facts(args) => {
+            let text = facts(args)?;
+            write_stdout(&text).map_err(Failure::Run)
+        }
         Command::Scenarios { json } => {
             let mut rows = Vec::new();
             for builtin in library::BUILTINS {
@@ -222,6 +287,52 @@ fn execute(command: Command) -> Result<(), Failure> {
             write_stdout(&text).map_err(Failure::Run)
         }
     }
+}
+
+/// Computes what `surveil facts` prints: the facts of a simulation or of a
+/// LOBSTER day, or the two side by side.
+fn facts(args: FactsArgs) -> Result<String, Failure> {
+    let FactsArgs { scenario, seed, instrument, lobster, against, orderbook, tick, json } = args;
+    let bad = |e: FactsError| Failure::BadInput(e.into());
+    if let Some(messages) = lobster {
+        let real = lobster_facts(&messages, orderbook.as_deref(), tick).map_err(bad)?;
+        let table = FactTable::new(real.source(), &real.measurements);
+        return Ok(if json { table.to_json() } else { table.render() });
+    }
+
+    let name = scenario.as_deref().unwrap_or(library::DEFAULT);
+    let loaded = surveil_scenarios::load(name).map_err(|e| Failure::BadInput(e.into()))?;
+    // The real files are read first, so that a malformed one is refused
+    // before a long simulation rather than after it.
+    let real = against
+        .map(|messages| {
+            let real = lobster_facts(&messages, orderbook.as_deref(), tick)?;
+            let levels = real
+                .levels
+                .ok_or_else(|| FactsError::UnknownLevels { path: real.messages.clone() })?;
+            Ok((real, levels))
+        })
+        .transpose()
+        .map_err(bad)?;
+
+    // Against a level-N file, the simulation is shown as that file would
+    // show it.
+    let view = real.as_ref().map_or(View::Full, |&(_, levels)| View::Levels(levels));
+    let progress = progress_bar();
+    let sim = simulate(&loaded, seed, instrument.as_deref(), view, &progress).map_err(bad)?;
+    progress.finish_and_clear();
+
+    Ok(match real {
+        None => {
+            let table = FactTable::new(sim.source(), &sim.measurements);
+            if json { table.to_json() } else { table.render() }
+        }
+        Some((real, _)) => {
+            let comparison =
+                Comparison::new(sim.source(), &sim.measurements, real.source(), &real.measurements);
+            if json { comparison.to_json() } else { comparison.render() }
+        }
+    })
 }
 
 /// A progress bar in simulated time on a terminal, nothing when standard

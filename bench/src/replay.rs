@@ -19,7 +19,7 @@ pub mod engine;
 pub mod error;
 pub mod lobster;
 pub mod report;
-mod rows;
+pub(crate) mod rows;
 
 use std::path::Path;
 use std::time::Instant;
