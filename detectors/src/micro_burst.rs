@@ -3,7 +3,8 @@
 //!
 //! After Egginton, Van Ness and Van Ness ("Quote Stuffing", 2016): a spike
 //! in one key's message rate, made of orders at the instrument's minimum
-//! size. Market makers also send many messages a second, but of ordinary
+//! size (near the smallest size seen, and at most a quarter of the typical
+//! one). Market makers also send many messages a second, but of ordinary
 //! size, so the share of tiny orders is what separates the two. The score
 //! is the message rate over the threshold times the tiny share.
 
@@ -55,6 +56,9 @@ struct KeyState {
 /// tiny.
 const WARMUP: u64 = 500;
 
+/// A tiny order is at most this share of the instrument's typical size.
+const TINY_OF_TYPICAL: f64 = 0.25;
+
 /// Message-rate spikes of tiny orders per API key.
 #[derive(Debug, Default)]
 pub struct BurstRate {
@@ -87,9 +91,16 @@ impl Detector for BurstRate {
                 let Some(key) = e.access.channel.key() else { return };
                 // Until the instrument has shown a spread of sizes, its
                 // smallest size so far says nothing about what is tiny.
-                let warm = self.sizes.typical(e.instrument, WARMUP).is_some();
+                // A tiny order is near the smallest size seen and well below
+                // the typical one: the smallest size alone can still be an
+                // ordinary quote early in a session.
+                let typical = self.sizes.typical(e.instrument, WARMUP);
                 let smallest = self.sizes.smallest(e.instrument).map_or(1, |q| q.0);
-                (key, Some(warm && e.qty.0 <= smallest * self.params.tiny_multiple))
+                let tiny = typical.is_some_and(|t| {
+                    e.qty.0 <= smallest * self.params.tiny_multiple
+                        && (e.qty.0 as f64) <= TINY_OF_TYPICAL * t
+                });
+                (key, Some(tiny))
             }
             EventBody::Cancelled(c) if c.reason == CancelReason::Requested => {
                 let Some(key) = c.access.channel.key() else { return };

@@ -255,7 +255,7 @@ impl Default for Retail {
             order_gap_s: Positive(20.0),
             market_order_share: Share(0.35),
             order_lifetime_s: Positive(240.0),
-            size_multiplier: Positive(0.96),
+            size_multiplier: Positive(1.75),
             travel_share: Share(0.05),
             vpn_share: Share(0.03),
         }

@@ -393,8 +393,13 @@ impl Agent for Execution {
     }
 }
 
+/// How many of its usual order sizes an arbitrageur takes at most at once.
+const ARBITRAGE_CAP: f64 = 5.0;
+
 /// An arbitrageur: when the book's touch strays from the external
-/// reference price by more than its threshold, trades it back.
+/// reference price by more than its threshold, it takes all the depth
+/// priced beyond the threshold (up to a risk cap), which pulls the book back
+/// to the reference as arbitrage between venues does.
 pub(crate) struct Arbitrageur {
     pub(crate) cfg: ArbitrageConfig,
     pub(crate) access: Access,
@@ -416,8 +421,22 @@ impl Agent for Arbitrageur {
             _ => None,
         };
         if let Some((side, limit)) = trade {
-            let qty = ctx.qty(self.instrument, self.cfg.size_multiplier);
-            ctx.submit(self.access, OrderRequest::ioc(self.instrument, side, limit, qty));
+            // Take all the depth that is mispriced against the reference,
+            // up to what the desk will risk at once.
+            let mispriced: i64 = ctx
+                .book(self.instrument)
+                .levels(side.opposite())
+                .take_while(|l| match side {
+                    Side::Buy => l.price <= limit,
+                    Side::Sell => l.price >= limit,
+                })
+                .map(|l| l.qty.0)
+                .sum();
+            let cap = ctx.qty(self.instrument, self.cfg.size_multiplier * ARBITRAGE_CAP);
+            let qty = Qty(mispriced.min(cap.0));
+            if qty > Qty::ZERO {
+                ctx.submit(self.access, OrderRequest::ioc(self.instrument, side, limit, qty));
+            }
         }
         Some(ctx.now + ctx.exp(self.cfg.check_gap))
     }
