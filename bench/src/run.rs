@@ -5,13 +5,13 @@ use std::collections::BTreeSet;
 
 use indicatif::ProgressBar;
 use surveil_detectors::AbuseKind;
-use surveil_reports::{Calibration, EpisodeCount, RunCost, RunReport};
+use surveil_reports::{Calibration, DecoyCount, EpisodeCount, RunCost, RunReport};
 use surveil_scenarios::Loaded;
-use surveil_sim::AccountId;
+use surveil_sim::{AccountId, DecoyKind};
 
 use crate::calibrate::{self, Probe};
 use crate::pipeline::{self, PipelineOptions, RunOutput};
-use crate::score::{ScoringRules, score_kind};
+use crate::score::{Cause, HonestAccounts, ScoringRules, score_kind};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -56,6 +56,34 @@ pub fn run(
     request: &RunRequest,
     progress: &ProgressBar,
 ) -> Result<RunReport, RunError> {
+    let executed = execute(loaded, request, progress)?;
+    let mut report = assemble(loaded, executed.seed, &executed.output);
+    report.calibration = executed.calibration;
+    Ok(report)
+}
+
+/// A run that has been simulated and detected on but not yet scored.
+#[derive(Debug)]
+pub struct Executed {
+    /// The seed the run used.
+    pub seed: u64,
+    /// Everything the run produced, the ground truth included.
+    pub output: RunOutput,
+    /// How the scenario's target API share was met.
+    pub calibration: Calibration,
+}
+
+/// Runs a loaded scenario and every requested detector, and returns what
+/// they produced unscored; [`assemble`] scores it. [`run`] does both.
+///
+/// # Errors
+///
+/// Refuses an unknown detector name before anything runs.
+pub fn execute(
+    loaded: &Loaded,
+    request: &RunRequest,
+    progress: &ProgressBar,
+) -> Result<Executed, RunError> {
     let seed = request.seed.unwrap_or(loaded.config.seed);
     let config = loaded.with_seed(seed);
     let kinds: Vec<AbuseKind> = requested_episodes(loaded).iter().map(|&(k, _)| k).collect();
@@ -131,10 +159,9 @@ pub fn run(
         );
         progress.reset();
     };
-    let mut report = assemble(loaded, seed, &output);
-    report.calibration =
+    let calibration =
         Calibration { runs: probes.len() as u32, met, retail_size_multiplier: multiplier };
-    Ok(report)
+    Ok(Executed { seed, output, calibration })
 }
 
 /// Scores every detector and builds the results document.
@@ -167,6 +194,14 @@ pub fn assemble(loaded: &Loaded, seed: u64, output: &RunOutput) -> RunReport {
 
     let abusive: BTreeSet<AccountId> =
         truth.episodes.iter().flat_map(|e| e.accounts.iter().copied()).collect();
+    let honest = HonestAccounts::of(truth);
+    let decoys = DecoyKind::ALL
+        .iter()
+        .map(|&kind| DecoyCount {
+            kind: kind.as_str().to_owned(),
+            accounts: honest.count(Cause::Decoy(kind)) as u64,
+        })
+        .collect();
     let episodes = requested_episodes(loaded)
         .iter()
         .map(|&(kind, requested)| EpisodeCount {
@@ -207,6 +242,7 @@ pub fn assemble(loaded: &Loaded, seed: u64, output: &RunOutput) -> RunReport {
         },
         digest: output.digest.clone(),
         episodes,
+        decoys,
         grace_ms: loaded.grace.as_millis_f64(),
         detectors,
         cost: RunCost {

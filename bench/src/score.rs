@@ -7,7 +7,10 @@
 //! start and its end plus a grace period; it then catches every such episode.
 //! Precision counts incidents rather than raw alerts, so a detector that
 //! repeats itself is neither rewarded nor punished for it. Entity scores and
-//! honest friction look at accounts, the unit an exchange acts on.
+//! honest friction look at accounts, the unit an exchange acts on; honest
+//! friction is also broken down by cause, the decoy type each flagged
+//! honest account was built as, or `other_honest` for those that are no
+//! decoy.
 //!
 //! The result is a pure function of the ground truth, the set of alerts and
 //! the rules: alerts are sorted by [`Alert::total_cmp`] before use and every
@@ -17,8 +20,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use surveil_detectors::{Alert, Entity};
-use surveil_reports::DetectorScore;
-use surveil_sim::truth::{AbuseKind, Episode, EpisodeId, GroundTruth};
+use surveil_reports::{DetectorScore, FalseFlagCause};
+use surveil_sim::truth::{AbuseKind, DecoyKind, Episode, EpisodeId, GroundTruth};
 use surveil_sim::{AccountId, KeyId, Nanos};
 
 /// The parameters of scoring that are a matter of policy, not of the data.
@@ -73,6 +76,108 @@ pub struct KindScore {
     /// Honest accounts flagged, per 1,000 honest accounts; 0 when the run
     /// had no honest account.
     pub false_flags_per_1k_honest: f64,
+    /// The flagged honest accounts by cause, one entry per [`Cause`] in
+    /// [`Cause::ALL`] order.
+    pub false_flags_by_cause: Vec<CauseFlags>,
+}
+
+/// Why an honest account might look abusive: the decoy type it was built
+/// as, or nothing known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cause {
+    /// A decoy of this type.
+    Decoy(DecoyKind),
+    /// An honest account that is no decoy.
+    OtherHonest,
+}
+
+impl Cause {
+    /// Every cause, in the order scores list them: the decoy types, then
+    /// `other_honest`.
+    pub const ALL: [Cause; 7] = [
+        Cause::Decoy(DecoyKind::BusyMarketMaker),
+        Cause::Decoy(DecoyKind::TravellingMobile),
+        Cause::Decoy(DecoyKind::SharedIp),
+        Cause::Decoy(DecoyKind::Institution),
+        Cause::Decoy(DecoyKind::JumpBurst),
+        Cause::Decoy(DecoyKind::CoincidentalPair),
+        Cause::OtherHonest,
+    ];
+
+    /// Returns the name used in JSON and in the table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Decoy(kind) => kind.as_str(),
+            Cause::OtherHonest => "other_honest",
+        }
+    }
+}
+
+/// The honest accounts of one cause, and how many of them a detector
+/// flagged for one kind.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CauseFlags {
+    /// The cause.
+    pub cause: Cause,
+    /// The honest accounts of that cause in the run.
+    pub accounts: u64,
+    /// How many of them were flagged.
+    pub flagged: u64,
+    /// Flagged accounts per 1,000 accounts of the cause; `None` (undefined)
+    /// when the run had none.
+    pub per_1k_accounts: Option<f64>,
+}
+
+/// The honest accounts of a run, each with its cause. An account is honest
+/// when it is in no episode of any kind; a decoy account that also took
+/// part in an episode is not honest, so it is no decoy here either. An
+/// account named by decoys of several types takes the first type in
+/// [`DecoyKind::ALL`] order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HonestAccounts {
+    causes: BTreeMap<AccountId, Cause>,
+}
+
+impl HonestAccounts {
+    /// Sorts out the honest accounts of a ground truth.
+    pub fn of(truth: &GroundTruth) -> HonestAccounts {
+        let involved: BTreeSet<AccountId> =
+            truth.episodes.iter().flat_map(|e| e.accounts.iter().copied()).collect();
+        let mut decoy_kind: BTreeMap<AccountId, DecoyKind> = BTreeMap::new();
+        for decoy in &truth.decoys {
+            for &account in &decoy.accounts {
+                let kind = decoy_kind.entry(account).or_insert(decoy.kind);
+                *kind = (*kind).min(decoy.kind);
+            }
+        }
+        let causes = truth
+            .accounts
+            .iter()
+            .filter(|a| !involved.contains(a))
+            .map(|&a| (a, decoy_kind.get(&a).map_or(Cause::OtherHonest, |&k| Cause::Decoy(k))))
+            .collect();
+        HonestAccounts { causes }
+    }
+
+    /// Returns the number of honest accounts.
+    pub fn len(&self) -> usize {
+        self.causes.len()
+    }
+
+    /// Tells whether the run had no honest account.
+    pub fn is_empty(&self) -> bool {
+        self.causes.is_empty()
+    }
+
+    /// Returns an account's cause, or `None` when it is not honest.
+    pub fn cause(&self, account: AccountId) -> Option<Cause> {
+        self.causes.get(&account).copied()
+    }
+
+    /// Returns the number of honest accounts of a cause.
+    pub fn count(&self, cause: Cause) -> usize {
+        self.causes.values().filter(|&&c| c == cause).count()
+    }
 }
 
 impl KindScore {
@@ -102,6 +207,16 @@ impl KindScore {
             delay_p90_ms: self.delay_p90_ms,
             caught_before_payoff: self.caught_before_payoff,
             false_flags_per_1k_honest: self.false_flags_per_1k_honest,
+            false_flags_by_cause: self
+                .false_flags_by_cause
+                .into_iter()
+                .map(|c| FalseFlagCause {
+                    cause: c.cause.as_str().to_owned(),
+                    accounts: c.accounts,
+                    flagged: c.flagged,
+                    per_1k_accounts: c.per_1k_accounts,
+                })
+                .collect(),
             ns_per_event,
             events_per_sec,
         }
@@ -175,6 +290,7 @@ pub fn score_kind(
         delay_p90_ms: delays.p90_ms,
         caught_before_payoff: caught_before_payoff(&index.episodes, &first_catch),
         false_flags_per_1k_honest: entities.false_flags_per_1k_honest,
+        false_flags_by_cause: entities.by_cause,
     }
 }
 
@@ -282,6 +398,8 @@ struct EntityFigures {
     recall: Option<f64>,
     /// See [`KindScore::false_flags_per_1k_honest`].
     false_flags_per_1k_honest: f64,
+    /// See [`KindScore::false_flags_by_cause`].
+    by_cause: Vec<CauseFlags>,
 }
 
 impl Flags {
@@ -312,16 +430,29 @@ impl Flags {
 
         // Honesty is judged against every episode, not just this kind's: an
         // account caught for the wrong kind of abuse is not an honest one.
-        let involved: BTreeSet<AccountId> =
-            truth.episodes.iter().flat_map(|e| e.accounts.iter().copied()).collect();
-        let honest: BTreeSet<AccountId> =
-            truth.accounts.iter().copied().filter(|a| !involved.contains(a)).collect();
-        let honest_flagged = self.accounts.intersection(&honest).count();
+        let honest = HonestAccounts::of(truth);
+        let flagged_causes: Vec<Cause> =
+            self.accounts.iter().filter_map(|&a| honest.cause(a)).collect();
+        let by_cause = Cause::ALL
+            .iter()
+            .map(|&cause| {
+                let accounts = honest.count(cause);
+                let flagged = flagged_causes.iter().filter(|&&c| c == cause).count();
+                CauseFlags {
+                    cause,
+                    accounts: accounts as u64,
+                    flagged: flagged as u64,
+                    per_1k_accounts: ratio(flagged, accounts).map(|r| r * 1000.0),
+                }
+            })
+            .collect();
 
         EntityFigures {
             precision: ratio(hits, flags),
             recall: ratio(hits, abusive.len()),
-            false_flags_per_1k_honest: ratio(honest_flagged, honest.len()).unwrap_or(0.0) * 1000.0,
+            false_flags_per_1k_honest: ratio(flagged_causes.len(), honest.len()).unwrap_or(0.0)
+                * 1000.0,
+            by_cause,
         }
     }
 }

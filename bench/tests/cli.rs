@@ -16,7 +16,9 @@ fn run_json_holds_the_documented_fields() {
     let out = surveil(&["run", "small", "--seed", "3", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for field in ["scenario", "seed", "events", "trades", "algo_share", "digest", "detectors"] {
+    for field in
+        ["scenario", "seed", "events", "trades", "algo_share", "digest", "decoys", "detectors"]
+    {
         assert!(doc.get(field).is_some(), "missing {field}");
     }
     assert_eq!(doc["seed"], 3);
@@ -30,9 +32,15 @@ fn run_json_holds_the_documented_fields() {
         "delay_p50_ms",
         "delay_p90_ms",
         "false_flags_per_1k_honest",
+        "false_flags_by_cause",
         "ns_per_event",
     ] {
         assert!(detectors.iter().all(|d| d.get(field).is_some()), "missing {field}");
+    }
+    for cause in detectors.iter().flat_map(|d| d["false_flags_by_cause"].as_array().unwrap()) {
+        for field in ["cause", "accounts", "flagged", "per_1k_accounts"] {
+            assert!(cause.get(field).is_some(), "missing {field} in {cause}");
+        }
     }
     let kinds: Vec<&str> = detectors.iter().filter_map(|d| d["kind"].as_str()).collect();
     for kind in ["key_sharing", "spoofing", "wash_trading", "micro_burst"] {
@@ -46,6 +54,7 @@ fn run_prints_a_table_for_people() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("API share") && text.contains("key_travel"), "{text}");
+    assert!(text.contains("false flags by cause") && text.contains("other"), "{text}");
     assert!(stderr(&out).is_empty(), "a piped run prints nothing else: {}", stderr(&out));
 }
 

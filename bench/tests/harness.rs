@@ -1,13 +1,15 @@
-//! End-to-end tests of the harness: determinism, the calibrated market and
-//! the detectors' floors on the default scenario.
+//! End-to-end tests of the harness: determinism, the calibrated market, the
+//! detectors' floors and the decoys on the default scenario.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use indicatif::ProgressBar;
 use surveil_bench::pipeline::PipelineOptions;
-use surveil_bench::run::{RunRequest, run};
+use surveil_bench::run::{RunRequest, assemble, execute, run};
 use surveil_reports::RunReport;
 use surveil_scenarios::{Loaded, library, load};
+use surveil_sim::{Access, AccountId, DecoyKind, EventBody, GroundTruth, Nanos};
 
 fn request(seed: Option<u64>, threads: usize) -> RunRequest {
     RunRequest { seed, detectors: Vec::new(), pipeline: PipelineOptions { threads, batch: 4096 } }
@@ -22,11 +24,36 @@ fn default_scenario() -> &'static Loaded {
     LOADED.get_or_init(|| load(library::DEFAULT).expect("the default scenario loads"))
 }
 
-/// The default scenario is run once and shared by the tests that read it.
-fn default_report() -> &'static RunReport {
-    static REPORT: OnceLock<RunReport> = OnceLock::new();
-    REPORT.get_or_init(|| run_with(default_scenario(), None, 2))
+/// The default scenario's results document and the ground truth it was
+/// scored against.
+struct DefaultRun {
+    report: RunReport,
+    truth: GroundTruth,
 }
+
+/// The default scenario is run once and shared by the tests that read it.
+fn default_run() -> &'static DefaultRun {
+    static RUN: OnceLock<DefaultRun> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let loaded = default_scenario();
+        let executed =
+            execute(loaded, &request(None, 2), &ProgressBar::hidden()).expect("the run starts");
+        let report = assemble(loaded, executed.seed, &executed.output);
+        DefaultRun { report, truth: executed.output.truth }
+    })
+}
+
+fn default_report() -> &'static RunReport {
+    &default_run().report
+}
+
+/// Each baseline detector and the kind it is built for.
+const BASELINES: [(&str, &str); 4] = [
+    ("key_travel", "key_sharing"),
+    ("spoof_cancel", "spoofing"),
+    ("wash_pairs", "wash_trading"),
+    ("burst_rate", "micro_burst"),
+];
 
 fn score<'a>(report: &'a RunReport, name: &str, kind: &str) -> &'a surveil_reports::DetectorScore {
     report
@@ -74,12 +101,7 @@ fn a_scenario_gets_the_api_share_it_asks_for() {
 #[test]
 fn every_baseline_clears_its_floor_on_the_default_scenario() {
     let report = default_report();
-    for (name, kind) in [
-        ("key_travel", "key_sharing"),
-        ("spoof_cancel", "spoofing"),
-        ("wash_pairs", "wash_trading"),
-        ("burst_rate", "micro_burst"),
-    ] {
+    for (name, kind) in BASELINES {
         let s = score(report, name, kind);
         let (precision, recall) = (s.precision.unwrap_or(0.0), s.recall.unwrap_or(0.0));
         assert!(precision >= 0.6, "{name}: precision {precision:.3}");
@@ -168,5 +190,137 @@ fn the_document_says_how_many_episodes_were_requested() {
     for count in &report.episodes {
         assert_eq!(count.requested, 12, "{}", count.kind);
         assert!(count.count <= count.requested, "{}", count.kind);
+    }
+}
+
+#[test]
+fn every_decoy_type_is_in_the_ground_truth_of_the_default_scenario() {
+    let truth = &default_run().truth;
+    for kind in DecoyKind::ALL {
+        let accounts: usize =
+            truth.decoys.iter().filter(|d| d.kind == kind).map(|d| d.accounts.len()).sum();
+        assert!(accounts > 0, "no {kind} decoy");
+    }
+
+    // A decoy is honest: none takes part in an episode.
+    let abusive: BTreeSet<AccountId> =
+        truth.episodes.iter().flat_map(|e| e.accounts.iter().copied()).collect();
+    for decoy in &truth.decoys {
+        assert!(decoy.accounts.iter().all(|a| !abusive.contains(a)), "{decoy:?}");
+    }
+}
+
+#[test]
+fn every_baseline_has_false_flags_and_baselines_flag_decoys_on_the_default_scenario() {
+    let report = default_report();
+    let mut decoys_flagged = 0;
+    for (name, kind) in BASELINES {
+        let s = score(report, name, kind);
+        assert!(s.false_flags_per_1k_honest > 0.0, "{name}: no false flag");
+
+        // The breakdown names every decoy type and then the other honest
+        // accounts, covers every honest account, and adds up to the rate.
+        let causes: Vec<&str> = s.false_flags_by_cause.iter().map(|c| c.cause.as_str()).collect();
+        let mut expected: Vec<&str> = DecoyKind::ALL.iter().map(|k| k.as_str()).collect();
+        expected.push("other_honest");
+        assert_eq!(causes, expected, "{name}");
+        let accounts: u64 = s.false_flags_by_cause.iter().map(|c| c.accounts).sum();
+        assert_eq!(accounts, report.honest_accounts, "{name}");
+        let flagged: u64 = s.false_flags_by_cause.iter().map(|c| c.flagged).sum();
+        let rate = flagged as f64 * 1000.0 / report.honest_accounts as f64;
+        assert!((rate - s.false_flags_per_1k_honest).abs() < 1e-9, "{name}: {rate}");
+
+        decoys_flagged += s
+            .false_flags_by_cause
+            .iter()
+            .filter(|c| c.cause != "other_honest")
+            .map(|c| c.flagged)
+            .sum::<u64>();
+    }
+    assert!(decoys_flagged > 0, "no baseline flagged a decoy");
+}
+
+/// The requests each account of a decoy type sent, in stream order: every
+/// event but trades and self-trade decrements, which repeat the access of
+/// an order already sent.
+fn requests_by_account(
+    events: &[surveil_sim::Event],
+    truth: &GroundTruth,
+    kind: DecoyKind,
+) -> BTreeMap<AccountId, Vec<(Nanos, Access)>> {
+    let accounts: BTreeSet<AccountId> = truth
+        .decoys
+        .iter()
+        .filter(|d| d.kind == kind)
+        .flat_map(|d| d.accounts.iter().copied())
+        .collect();
+    let mut requests: BTreeMap<AccountId, Vec<(Nanos, Access)>> = BTreeMap::new();
+    for event in events {
+        if matches!(event.body, EventBody::Trade(_) | EventBody::Decremented(_)) {
+            continue;
+        }
+        let access = *event.body.access();
+        if accounts.contains(&access.account) {
+            requests.entry(access.account).or_default().push((event.time, access));
+        }
+    }
+    requests
+}
+
+#[test]
+fn decoys_move_and_share_addresses_as_labelled() {
+    // An hour, so that travellers have time to arrive somewhere, with a
+    // small crowd around the decoys.
+    let source = "name = \"decoys\"\n[retail]\naccounts = 300\n[api_traders]\naccounts = 40\n\
+        [decoys]\ntravelling_mobile = 40\n";
+    let loaded = surveil_scenarios::parse(source, "decoys.toml").expect("valid");
+    let (events, truth) = surveil_sim::run_to_end(&loaded.config);
+
+    // Travellers change address and region, but never faster than an
+    // airliner flies (the 805 km/h of the impossible-travel rule).
+    let mut region_changes = 0;
+    let mut address_changes = 0;
+    for (account, requests) in requests_by_account(&events, &truth, DecoyKind::TravellingMobile) {
+        for pair in requests.windows(2) {
+            let ((t1, a1), (t2, a2)) = (pair[0], pair[1]);
+            address_changes += usize::from(a1.ip != a2.ip);
+            if a1.region == a2.region {
+                continue;
+            }
+            region_changes += 1;
+            let km = a1.region.distance_km(a2.region);
+            let hours = t2.saturating_sub(t1).as_secs_f64() / 3600.0;
+            assert!(km <= 805.0 * hours, "{account}: {km:.0} km in {hours:.3} h");
+        }
+    }
+    assert!(region_changes > 0 && address_changes > region_changes, "{region_changes}");
+
+    // Every office is one address; on every VPN exit at least two accounts
+    // use the same address.
+    let shared = requests_by_account(&events, &truth, DecoyKind::SharedIp);
+    for decoy in truth.decoys.iter().filter(|d| d.kind == DecoyKind::SharedIp) {
+        let mut users: BTreeMap<_, BTreeSet<AccountId>> = BTreeMap::new();
+        for account in &decoy.accounts {
+            for (_, access) in shared.get(account).into_iter().flatten() {
+                users.entry(access.ip).or_default().insert(*account);
+            }
+        }
+        let most = users.values().map(BTreeSet::len).max().unwrap_or(0);
+        assert!(most >= 2, "{decoy:?}");
+        if decoy.variant == "office" {
+            assert_eq!(users.len(), 1, "{decoy:?}");
+        }
+    }
+
+    // A firm's accounts trade from one address, region and client.
+    let firms = requests_by_account(&events, &truth, DecoyKind::Institution);
+    for decoy in truth.decoys.iter().filter(|d| d.kind == DecoyKind::Institution) {
+        let places: BTreeSet<_> = decoy
+            .accounts
+            .iter()
+            .flat_map(|a| firms.get(a).into_iter().flatten())
+            .map(|(_, access)| (access.ip, access.region, access.client))
+            .collect();
+        assert_eq!(places.len(), 1, "{decoy:?}");
     }
 }

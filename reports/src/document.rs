@@ -45,6 +45,10 @@ pub struct RunReport {
     pub digest: String,
     /// How many labelled abuse episodes of each kind the run contained.
     pub episodes: Vec<EpisodeCount>,
+    /// How many honest accounts of each decoy type the run contained; empty
+    /// in documents written before decoys existed.
+    #[serde(default)]
+    pub decoys: Vec<DecoyCount>,
     /// How long after an episode's end an alert still counts as catching it,
     /// in milliseconds of simulated time.
     pub grace_ms: f64,
@@ -78,6 +82,31 @@ pub struct EpisodeCount {
     /// act at all (a session too short for it, no room in the spread), and
     /// an episode that left no evidence is not in the ground truth.
     pub requested: u64,
+}
+
+/// The number of honest accounts built as one type of decoy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecoyCount {
+    /// The decoy type, by its file name, such as `shared_ip`.
+    pub kind: String,
+    /// How many honest accounts of that type the ground truth holds.
+    pub accounts: u64,
+}
+
+/// The honest accounts one detector flagged for one kind of abuse that
+/// share a cause: one decoy type, or `other_honest` for honest accounts
+/// that are no decoy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FalseFlagCause {
+    /// The decoy type, such as `busy_market_maker`, or `other_honest`.
+    pub cause: String,
+    /// How many honest accounts of that cause the run had.
+    pub accounts: u64,
+    /// How many of them the detector flagged.
+    pub flagged: u64,
+    /// Flagged accounts per 1,000 accounts of that cause; `None`
+    /// (undefined) when the run had none.
+    pub per_1k_accounts: Option<f64>,
 }
 
 /// How one detector scored on one kind of abuse.
@@ -129,6 +158,12 @@ pub struct DetectorScore {
     /// Honest accounts this detector flagged for this kind, per 1,000 honest
     /// accounts in the run.
     pub false_flags_per_1k_honest: f64,
+    /// The same flagged honest accounts broken down by cause: one entry per
+    /// decoy type, then `other_honest`, always in that order. The flagged
+    /// counts add up to all honest accounts flagged. Empty in documents
+    /// written before decoys existed.
+    #[serde(default)]
+    pub false_flags_by_cause: Vec<FalseFlagCause>,
     /// The wall-clock nanoseconds the detector spent per event.
     pub ns_per_event: f64,
     /// The events the detector consumed per wall-clock second.
@@ -215,6 +250,26 @@ pub(crate) mod tests {
             delay_p90_ms: None,
             caught_before_payoff: Some(base + 0.625),
             false_flags_per_1k_honest: base + 4.25,
+            false_flags_by_cause: vec![
+                FalseFlagCause {
+                    cause: "shared_ip".to_owned(),
+                    accounts: 24,
+                    flagged: 3,
+                    per_1k_accounts: Some(base + 125.0),
+                },
+                FalseFlagCause {
+                    cause: "jump_burst".to_owned(),
+                    accounts: 0,
+                    flagged: 0,
+                    per_1k_accounts: None,
+                },
+                FalseFlagCause {
+                    cause: "other_honest".to_owned(),
+                    accounts: 456,
+                    flagged: 1,
+                    per_1k_accounts: Some(base + 1000.0 / 456.0),
+                },
+            ],
             ns_per_event: base + 87.5,
             events_per_sec: base + 11_428_571.4,
         }
@@ -239,6 +294,10 @@ pub(crate) mod tests {
             episodes: vec![
                 EpisodeCount { kind: "spoofing".to_owned(), count: 3, requested: 3 },
                 EpisodeCount { kind: "wash_trading".to_owned(), count: 2, requested: 4 },
+            ],
+            decoys: vec![
+                DecoyCount { kind: "shared_ip".to_owned(), accounts: 24 },
+                DecoyCount { kind: "jump_burst".to_owned(), accounts: 0 },
             ],
             grace_ms: 500.0,
             detectors: vec![
@@ -301,6 +360,11 @@ pub(crate) mod tests {
             "delay_p50_ms",
             "delay_p90_ms",
             "false_flags_per_1k_honest",
+            "false_flags_by_cause",
+            "cause",
+            "flagged",
+            "per_1k_accounts",
+            "decoys",
             "ns_per_event",
         ] {
             assert!(text.contains(&format!("\"{field}\":")), "field `{field}` missing from {text}");
@@ -315,6 +379,8 @@ pub(crate) mod tests {
         assert!(position("surveil_version") < position("scenario"));
         assert!(position("scenario") < position("seed"));
         assert!(position("digest") < position("episodes"));
+        assert!(position("episodes") < position("decoys"));
+        assert!(position("false_flags_per_1k_honest") < position("false_flags_by_cause"));
         assert!(position("detectors") < position("cost"));
     }
 
@@ -329,6 +395,19 @@ pub(crate) mod tests {
         let message = err.to_string();
         assert!(message.contains("line 3, column 14"), "{message}");
         assert!(!message.contains("at line 3 column 14"), "position said twice: {message}");
+    }
+
+    #[test]
+    fn document_without_decoys_reads_with_empty_breakdowns() {
+        let mut value: serde_json::Value = serde_json::from_str(&report().to_json()).unwrap();
+        value.as_object_mut().unwrap().remove("decoys");
+        for detector in value["detectors"].as_array_mut().unwrap() {
+            detector.as_object_mut().unwrap().remove("false_flags_by_cause");
+        }
+        let read = RunReport::from_json(&serde_json::to_string(&value).unwrap()).unwrap();
+        assert!(read.decoys.is_empty());
+        assert!(read.detectors.iter().all(|d| d.false_flags_by_cause.is_empty()));
+        assert_eq!(read.detectors[1].recall, report().detectors[1].recall);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The results document of a surveil run, and its renderings.
 //!
 //! A [`RunReport`] records what one run simulated (scenario, seed, volume of
-//! events and trades, a digest of the event stream), the abuse it injected,
-//! how each detector scored on each kind of abuse, and what the run cost in
+//! events and trades, a digest of the event stream), the abuse it injected
+//! and the decoys it held, how each detector scored on each kind of abuse
+//! (with its false flags broken down by cause), and what the run cost in
 //! wall-clock time. This crate depends on no other surveil crate: it knows
 //! the document and nothing about how its figures were produced, so any tool
 //! that reads the JSON can reuse it.
@@ -16,6 +17,8 @@ mod document;
 mod error;
 mod table;
 
-pub use document::{Calibration, DetectorScore, EpisodeCount, RunCost, RunReport};
+pub use document::{
+    Calibration, DecoyCount, DetectorScore, EpisodeCount, FalseFlagCause, RunCost, RunReport,
+};
 pub use error::ReportError;
 pub use table::render_table;

@@ -1,7 +1,8 @@
 //! The terminal rendering of a results document.
 //!
 //! A few summary lines describe the run, then one table gives a row per
-//! detector and kind, in document order. The output depends on the document
+//! detector and kind, in document order, and a second, narrower one breaks
+//! each row's false flags down by cause. The output depends on the document
 //! alone: it uses plain ASCII, no colour, and a fixed layout whatever the
 //! terminal width, so it reads the same on a terminal, in a pipe or in a CI
 //! log, and two equal documents render to equal text.
@@ -11,7 +12,7 @@ use std::fmt::Write as _;
 use comfy_table::presets::ASCII_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 
-use crate::document::{DetectorScore, RunReport};
+use crate::document::{DetectorScore, FalseFlagCause, RunReport};
 
 /// How many hex digits of the stream digest the summary shows: enough to
 /// tell runs apart at a glance.
@@ -38,12 +39,21 @@ const HEADER: [&str; 13] = [
 /// The columns holding names; every other column holds a number.
 const NAME_COLUMNS: usize = 2;
 
-/// Renders a document for a terminal: summary lines, a blank line, then the
-/// detector table. The text ends in a newline.
+/// The line above the table of false flags by cause.
+const CAUSE_TITLE: &str =
+    "false flags by cause: honest accounts flagged (per 1,000 honest accounts of that cause)";
+
+/// Renders a document for a terminal: summary lines, a blank line, the
+/// detector table, a blank line, then the table of false flags by cause.
+/// The text ends in a newline.
 pub fn render_table(report: &RunReport) -> String {
     let mut out = summary(report);
     out.push('\n');
     out.push_str(&detector_table(&report.detectors).to_string());
+    out.push_str("\n\n");
+    out.push_str(CAUSE_TITLE);
+    out.push('\n');
+    out.push_str(&cause_table(&report.detectors).to_string());
     out.push('\n');
     out
 }
@@ -68,6 +78,14 @@ fn summary(report: &RunReport) -> String {
             })
             .collect();
         counts.join(", ")
+    };
+
+    let decoys = if report.decoys.is_empty() {
+        "none".to_owned()
+    } else {
+        let counts: Vec<String> =
+            report.decoys.iter().map(|d| format!("{} {}", d.kind, d.accounts)).collect();
+        format!("{} honest accounts", counts.join(", "))
     };
 
     // Writing to a String cannot fail, so the results of `writeln!` carry
@@ -100,6 +118,7 @@ fn summary(report: &RunReport) -> String {
     let _ = writeln!(out, ")");
     let _ = writeln!(out, "digest     {digest}");
     let _ = writeln!(out, "episodes   {episodes}");
+    let _ = writeln!(out, "decoys     {decoys}");
     out
 }
 
@@ -137,6 +156,58 @@ fn detector_table(scores: &[DetectorScore]) -> Table {
         column.set_cell_alignment(CellAlignment::Right);
     }
     table
+}
+
+/// Builds the table with one row per detector and kind and one column per
+/// cause of false flags. The causes are those the document's scores name,
+/// in the order they first appear; a score that lacks one shows `-` there.
+fn cause_table(scores: &[DetectorScore]) -> Table {
+    let mut causes: Vec<&FalseFlagCause> = Vec::new();
+    for cause in scores.iter().flat_map(|s| &s.false_flags_by_cause) {
+        if !causes.iter().any(|c| c.cause == cause.cause) {
+            causes.push(cause);
+        }
+    }
+
+    // A cause's name breaks at its first underscore, and the number of
+    // accounts it has goes under it, so the columns stay narrow.
+    let mut header = vec!["detector".to_owned(), "kind".to_owned()];
+    for c in &causes {
+        let name = match c.cause.split_once('_') {
+            Some((first, rest)) => format!("{first}\n{rest}"),
+            None => format!("{}\n", c.cause),
+        };
+        header.push(format!("{name}\nof {}", c.accounts));
+    }
+
+    let mut table = Table::new();
+    table
+        .load_preset(ASCII_FULL_CONDENSED)
+        .force_no_tty()
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header);
+    for s in scores {
+        let mut row = vec![s.name.clone(), s.kind.clone()];
+        for c in &causes {
+            let entry = s.false_flags_by_cause.iter().find(|e| e.cause == c.cause);
+            row.push(entry.map_or_else(|| "-".to_owned(), flagged));
+        }
+        table.add_row(row);
+    }
+    for column in table.column_iter_mut().skip(NAME_COLUMNS) {
+        column.set_cell_alignment(CellAlignment::Right);
+    }
+    table
+}
+
+/// Formats a count of flagged accounts with its rate per 1,000 in
+/// brackets, or a bare `0` when none was flagged.
+fn flagged(entry: &FalseFlagCause) -> String {
+    match (entry.flagged, entry.per_1k_accounts) {
+        (0, _) => "0".to_owned(),
+        (n, Some(rate)) => format!("{n} ({rate:.1})"),
+        (n, None) => n.to_string(),
+    }
 }
 
 /// Formats an optional figure with `decimals` digits, or `-` when absent.
@@ -236,6 +307,52 @@ mod tests {
         assert!(text.is_ascii(), "{text}");
         assert!(!text.contains('\u{1b}'), "escape codes in {text}");
         assert!(text.ends_with("+\n"), "{text}");
+    }
+
+    #[test]
+    fn summary_counts_the_decoys() {
+        let text = render_table(&report());
+        assert!(text.contains("decoys     shared_ip 24, jump_burst 0 honest accounts\n"), "{text}");
+
+        let mut doc = report();
+        doc.decoys.clear();
+        assert!(render_table(&doc).contains("decoys     none\n"));
+    }
+
+    /// Returns the lines of the table of false flags by cause.
+    fn cause_lines(text: &str) -> &str {
+        let start = text.find(CAUSE_TITLE).expect("the cause table is rendered");
+        &text[start..]
+    }
+
+    #[test]
+    fn cause_table_has_a_column_per_cause_and_a_row_per_score() {
+        let text = render_table(&report());
+        let causes = cause_lines(&text);
+
+        // The header names each cause over two lines, then its accounts.
+        let header: Vec<Vec<&str>> =
+            causes.lines().skip(2).take(3).map(|l| l.split('|').map(str::trim).collect()).collect();
+        assert_eq!(&header[0][3..6], &["shared", "jump", "other"], "{causes}");
+        assert_eq!(&header[1][3..6], &["ip", "burst", "honest"], "{causes}");
+        assert_eq!(&header[2][3..6], &["of 24", "of 0", "of 456"], "{causes}");
+
+        // Base 0.01: 3 shared-ip accounts at 125.01 per 1,000, no jump
+        // burster flagged, 1 other honest account at 2.2030 per 1,000.
+        let line = row(causes, "cancel_ratio", "spoofing").unwrap();
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        assert_eq!(&cells[3..6], &["3 (125.0)", "0", "1 (2.2)"]);
+        assert!(row(causes, "self_trade", "wash_trading").is_some(), "{causes}");
+    }
+
+    #[test]
+    fn cause_missing_from_a_score_shows_a_dash() {
+        let mut doc = report();
+        doc.detectors[2].false_flags_by_cause.remove(0);
+        let text = render_table(&doc);
+        let line = row(cause_lines(&text), "self_trade", "wash_trading").unwrap();
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        assert_eq!(&cells[3..6], &["-", "0", "1 (2.2)"]);
     }
 
     #[test]

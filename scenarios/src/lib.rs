@@ -16,9 +16,9 @@ use std::fmt;
 use std::path::Path;
 
 use surveil_sim::config::{
-    AbuseConfig, ApiTraderConfig, ArbitrageConfig, Config, ExecutionConfig, InstrumentConfig,
-    KeySharingConfig, MarketMakerConfig, MicroBurstConfig, MomentumConfig, RetailConfig,
-    SpoofingConfig, WashTradingConfig,
+    AbuseConfig, ApiTraderConfig, ArbitrageConfig, Config, DecoyConfig, ExecutionConfig,
+    InstrumentConfig, KeySharingConfig, MarketMakerConfig, MicroBurstConfig, MomentumConfig,
+    RetailConfig, SpoofingConfig, WashTradingConfig,
 };
 use surveil_sim::{InstrumentSpec, Nanos, Price, Qty};
 
@@ -174,6 +174,9 @@ const MAX_ACCOUNTS: u64 = 1_000_000;
 /// The most episodes of one kind a scenario may ask for.
 const MAX_EPISODES: u32 = 1_000;
 
+/// The most accounts one shared address or one firm may hold.
+const MAX_GROUP_ACCOUNTS: u32 = 1_000;
+
 /// Introduces a field in an error message, or nothing when the error is not
 /// about one field.
 fn field_label(field: &str) -> String {
@@ -220,6 +223,37 @@ fn check(s: &Scenario) -> Result<(), (Vec<String>, String)> {
             format!("expected at most {MAX_DURATION_S} seconds (31 days), found {found}"),
         );
     }
+    let d = &s.decoys;
+    for (field, v) in [
+        ("decoys.busy_market_makers", d.busy_market_makers),
+        ("decoys.travelling_mobile", d.travelling_mobile),
+        ("decoys.shared_ips", d.shared_ips),
+        ("decoys.institutions", d.institutions),
+        ("decoys.jump_bursters", d.jump_bursters),
+        ("decoys.coincidental_pairs", d.coincidental_pairs),
+    ] {
+        if u64::from(v) > MAX_ACCOUNTS {
+            return fail(field, format!("expected at most {MAX_ACCOUNTS}, found {v}"));
+        }
+    }
+    for (field, v) in [
+        ("decoys.accounts_per_shared_ip", d.accounts_per_shared_ip),
+        ("decoys.accounts_per_institution", d.accounts_per_institution),
+    ] {
+        if v > MAX_GROUP_ACCOUNTS {
+            return fail(field, format!("expected at most {MAX_GROUP_ACCOUNTS}, found {v}"));
+        }
+    }
+    // Sharing an address, or trading several accounts, takes two accounts;
+    // a group of one would be an ordinary trader under a misleading label.
+    for (field, groups, v, what) in [
+        ("decoys.accounts_per_shared_ip", d.shared_ips, d.accounts_per_shared_ip, "shared address"),
+        ("decoys.accounts_per_institution", d.institutions, d.accounts_per_institution, "firm"),
+    ] {
+        if groups > 0 && v < 2 {
+            return fail(field, format!("expected 2 or more accounts per {what}, found {v}"));
+        }
+    }
     let a = &s.abuse;
     let accounts: u64 = [
         u64::from(s.retail.accounts),
@@ -231,6 +265,12 @@ fn check(s: &Scenario) -> Result<(), (Vec<String>, String)> {
         u64::from(a.spoofing.episodes),
         u64::from(a.micro_burst.episodes),
         u64::from(a.wash_trading.episodes) * u64::from(a.wash_trading.max_ring_size),
+        u64::from(d.busy_market_makers),
+        u64::from(d.travelling_mobile),
+        u64::from(d.shared_ips) * u64::from(d.accounts_per_shared_ip),
+        u64::from(d.institutions) * u64::from(d.accounts_per_institution),
+        u64::from(d.jump_bursters),
+        u64::from(d.coincidental_pairs) * 2,
     ]
     .iter()
     .sum();
@@ -489,6 +529,16 @@ fn to_config(s: &Scenario) -> Config {
                 burst_length: secs(a.micro_burst.burst_length_s.0),
                 order_gap: millis(a.micro_burst.order_gap_ms.0),
             },
+        },
+        decoys: DecoyConfig {
+            busy_market_makers: s.decoys.busy_market_makers,
+            travelling_mobile: s.decoys.travelling_mobile,
+            shared_ips: s.decoys.shared_ips,
+            accounts_per_shared_ip: s.decoys.accounts_per_shared_ip,
+            institutions: s.decoys.institutions,
+            accounts_per_institution: s.decoys.accounts_per_institution,
+            jump_bursters: s.decoys.jump_bursters,
+            coincidental_pairs: s.decoys.coincidental_pairs,
         },
     }
 }

@@ -61,6 +61,9 @@ pub struct Scenario {
     /// Injected abuse.
     #[serde(default)]
     pub abuse: Abuse,
+    /// Honest participants built to look like abusers.
+    #[serde(default)]
+    pub decoys: Decoys,
 }
 
 fn default_seed() -> u64 {
@@ -520,6 +523,48 @@ impl Default for MicroBurst {
             bursts_per_episode: 2,
             burst_length_s: Positive(4.0),
             order_gap_ms: Positive(10.0),
+        }
+    }
+}
+
+/// Decoys: honest participants built to look like abusers, labelled in the
+/// ground truth so that false flags can be traced to their cause. Every
+/// instrument's own market makers are labelled busy market makers too;
+/// these counts add participants on top of everyone above.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Decoys {
+    /// Extra market makers that quote where the book trades and rest a large
+    /// order beyond their ladder, given to the instruments in turn.
+    pub busy_market_makers: u32,
+    /// Traders on the move, whose address, region and network change often.
+    pub travelling_mobile: u32,
+    /// Addresses several accounts share: offices and VPN exits in turn.
+    pub shared_ips: u32,
+    /// Accounts behind each shared address.
+    pub accounts_per_shared_ip: u32,
+    /// Firms trading several accounts of their own from one place.
+    pub institutions: u32,
+    /// Accounts per firm.
+    pub accounts_per_institution: u32,
+    /// Bots that fire bursts of small orders when the reference price
+    /// jumps, given to the instruments in turn.
+    pub jump_bursters: u32,
+    /// Pairs of unrelated retail traders who keep meeting at one round size.
+    pub coincidental_pairs: u32,
+}
+
+impl Default for Decoys {
+    fn default() -> Decoys {
+        Decoys {
+            busy_market_makers: 1,
+            travelling_mobile: 30,
+            shared_ips: 4,
+            accounts_per_shared_ip: 6,
+            institutions: 2,
+            accounts_per_institution: 4,
+            jump_bursters: 2,
+            coincidental_pairs: 3,
         }
     }
 }

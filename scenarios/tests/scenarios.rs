@@ -209,3 +209,58 @@ fn self_trade_prevention_is_chosen_by_the_scenario() {
     assert_eq!((line, field.as_str()), (3, "exchange.self_trade_prevention"));
     assert!(message.contains("cancel_incoming"), "{message}");
 }
+
+#[test]
+fn decoys_section_sets_counts_and_leaves_the_rest_to_the_defaults() {
+    let source = "name = \"x\"\n[decoys]\ntravelling_mobile = 5\ncoincidental_pairs = 0\n";
+    let decoys = parse(source, "x.toml").unwrap().config.decoys;
+    let defaults = load(library::DEFAULT).unwrap().config.decoys;
+    assert_eq!((decoys.travelling_mobile, decoys.coincidental_pairs), (5, 0));
+    assert_eq!(decoys.shared_ips, defaults.shared_ips);
+    assert_eq!(decoys.busy_market_makers, defaults.busy_market_makers);
+}
+
+#[test]
+fn default_scenario_has_decoys_of_every_type() {
+    let d = load(library::DEFAULT).unwrap().config.decoys;
+    for (name, count) in [
+        ("busy_market_makers", d.busy_market_makers),
+        ("travelling_mobile", d.travelling_mobile),
+        ("shared_ips", d.shared_ips),
+        ("institutions", d.institutions),
+        ("jump_bursters", d.jump_bursters),
+        ("coincidental_pairs", d.coincidental_pairs),
+    ] {
+        assert!(count > 0, "{name}");
+    }
+    assert!(d.accounts_per_shared_ip >= 2 && d.accounts_per_institution >= 2);
+}
+
+#[test]
+fn a_group_of_one_account_is_refused_unless_there_are_no_groups() {
+    let (line, field, message) = invalid("name = \"x\"\n[decoys]\naccounts_per_shared_ip = 1\n");
+    assert_eq!((line, field.as_str()), (3, "decoys.accounts_per_shared_ip"));
+    assert!(message.contains("2 or more accounts per shared address"), "{message}");
+
+    let (_, field, message) = invalid("name = \"x\"\n[decoys]\naccounts_per_institution = 0\n");
+    assert_eq!(field, "decoys.accounts_per_institution");
+    assert!(message.contains("per firm, found 0"), "{message}");
+
+    let no_firms = "name = \"x\"\n[decoys]\ninstitutions = 0\naccounts_per_institution = 1\n";
+    assert_eq!(parse(no_firms, "x.toml").unwrap().config.decoys.accounts_per_institution, 1);
+}
+
+#[test]
+fn absurd_decoy_counts_and_misspelt_decoy_fields_are_refused() {
+    let (_, field, message) = invalid("name = \"x\"\n[decoys]\njump_bursters = 2000000\n");
+    assert_eq!(field, "decoys.jump_bursters");
+    assert!(message.contains("at most 1000000"), "{message}");
+
+    let (_, field, message) = invalid("name = \"x\"\n[decoys]\naccounts_per_shared_ip = 5000\n");
+    assert_eq!(field, "decoys.accounts_per_shared_ip");
+    assert!(message.contains("at most 1000"), "{message}");
+
+    let (line, field, message) = invalid("name = \"x\"\n[decoys]\nshared_ip = 3\n");
+    assert_eq!((line, field.as_str()), (3, "decoys.shared_ip"));
+    assert!(message.contains("unknown field"), "{message}");
+}

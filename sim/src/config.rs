@@ -34,6 +34,9 @@ pub struct Config {
     pub arbitrage: ArbitrageConfig,
     /// The injected abuse.
     pub abuse: AbuseConfig,
+    /// Honest participants built to look like abusers, labelled in the
+    /// ground truth.
+    pub decoys: DecoyConfig,
 }
 
 /// One instrument and the market around it.
@@ -230,4 +233,31 @@ pub struct MicroBurstConfig {
     pub burst_length: Nanos,
     /// Mean gap between orders within a burst.
     pub order_gap: Nanos,
+}
+
+/// Decoys: honest participants shaped like abuse. Every instrument's own
+/// market makers are labelled as busy market makers as well; the counts
+/// here add participants on top of the ones above.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecoyConfig {
+    /// Extra market makers that quote where the book trades and rest a
+    /// large order beyond their ladder, given to the instruments in turn,
+    /// most liquid first.
+    pub busy_market_makers: u32,
+    /// Traders on the move, each with one account.
+    pub travelling_mobile: u32,
+    /// Addresses shared by several accounts: offices and VPN exits in turn.
+    pub shared_ips: u32,
+    /// Accounts behind each shared address.
+    pub accounts_per_shared_ip: u32,
+    /// Firms trading several accounts of their own.
+    pub institutions: u32,
+    /// Accounts per firm.
+    pub accounts_per_institution: u32,
+    /// Bots that fire bursts of small orders on jumps of the reference
+    /// price, given to the instruments in turn.
+    pub jump_bursters: u32,
+    /// Pairs of retail traders on the busiest instrument who trade the same
+    /// round size, one resting it and the other taking it.
+    pub coincidental_pairs: u32,
 }

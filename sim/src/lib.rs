@@ -30,5 +30,5 @@ pub use digest::EventDigest;
 pub use event::{Event, EventBody};
 pub use exchange::{Exchange, InstrumentSpec, OrderRequest};
 pub use simulation::{Simulation, run_to_end};
-pub use truth::{AbuseKind, Episode, GroundTruth};
+pub use truth::{AbuseKind, Decoy, DecoyKind, Episode, GroundTruth};
 pub use types::{AccountId, InstrumentId, KeyId, Nanos, OrderId, Price, Qty, Side};

@@ -14,7 +14,7 @@ use crate::agents::population::{self, Participant};
 use crate::config::{Config, InstrumentConfig};
 use crate::event::Event;
 use crate::exchange::{Exchange, InstrumentSpec};
-use crate::truth::{GroundTruth, TruthRecorder};
+use crate::truth::{Decoy, GroundTruth, TruthRecorder};
 use crate::types::{AccountId, KeyId, Nanos};
 use crate::world::Reference;
 
@@ -38,6 +38,7 @@ pub struct Simulation {
     truth: TruthRecorder,
     accounts: Vec<AccountId>,
     keys: Vec<(KeyId, AccountId)>,
+    decoys: Vec<Decoy>,
 }
 
 impl Simulation {
@@ -58,6 +59,7 @@ impl Simulation {
             truth: TruthRecorder::default(),
             accounts: population.accounts,
             keys: population.keys,
+            decoys: population.decoys,
         };
         for agent in 0..sim.participants.len() {
             let first = sim.participants[agent].first_wake;
@@ -128,7 +130,7 @@ impl Simulation {
 
     /// Ends the run and returns its ground truth.
     pub fn finish(self) -> GroundTruth {
-        self.truth.finish(self.accounts, self.keys)
+        self.truth.finish(self.accounts, self.keys, self.decoys)
     }
 
     fn schedule(&mut self, time: Nanos, agent: u32) {

@@ -1,8 +1,11 @@
-//! Ground truth: which accounts abused the market, how, and when.
+//! Ground truth: which accounts abused the market, how, and when, and which
+//! honest accounts were built to look as if they did.
 //!
-//! Abusive participants record their episodes here as they act. The record
-//! never enters the public event stream; the harness hands it only to the
-//! scorer and the dataset writer, so a detector cannot read a label.
+//! Abusive participants record their episodes here as they act. Decoys,
+//! honest participants shaped like a kind of abuse, are labelled when the
+//! population is built. The record never enters the public event stream;
+//! the harness hands it only to the scorer and the dataset writer, so a
+//! detector cannot read a label.
 
 use std::fmt;
 use std::str::FromStr;
@@ -99,6 +102,75 @@ pub struct Episode {
     pub orders: Vec<OrderId>,
 }
 
+/// The look-alike types of honest participant: each is honest by ground
+/// truth but behaves, to a careless rule, like one kind of abuse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecoyKind {
+    /// A market maker, whose cancel rate is as high as a spoofer's.
+    BusyMarketMaker,
+    /// A trader on the move whose address, region and network change often,
+    /// always at a speed a person can travel.
+    TravellingMobile,
+    /// One of several accounts behind a single address: a VPN exit or an
+    /// office network.
+    SharedIp,
+    /// One of several accounts of one firm, trading from one cloud region
+    /// with one client tool.
+    Institution,
+    /// A bot that fires bursts of small orders when the external reference
+    /// price jumps.
+    JumpBurst,
+    /// One of two unrelated retail traders who keep meeting each other at
+    /// the same size.
+    CoincidentalPair,
+}
+
+impl DecoyKind {
+    /// Every type, in a fixed order.
+    pub const ALL: [DecoyKind; 6] = [
+        DecoyKind::BusyMarketMaker,
+        DecoyKind::TravellingMobile,
+        DecoyKind::SharedIp,
+        DecoyKind::Institution,
+        DecoyKind::JumpBurst,
+        DecoyKind::CoincidentalPair,
+    ];
+
+    /// Returns the name used in files and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecoyKind::BusyMarketMaker => "busy_market_maker",
+            DecoyKind::TravellingMobile => "travelling_mobile",
+            DecoyKind::SharedIp => "shared_ip",
+            DecoyKind::Institution => "institution",
+            DecoyKind::JumpBurst => "jump_burst",
+            DecoyKind::CoincidentalPair => "coincidental_pair",
+        }
+    }
+}
+
+impl fmt::Display for DecoyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One labelled decoy: a participant, or a group of accounts acting
+/// together in an honest way (the accounts behind one address, one firm's
+/// accounts, a pair that keeps meeting), that is honest by ground truth.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decoy {
+    /// Which abuse it resembles.
+    pub kind: DecoyKind,
+    /// The variant within the type, such as `office` or `vpn_exit`.
+    pub variant: String,
+    /// The accounts involved, sorted.
+    pub accounts: Vec<AccountId>,
+    /// The API keys involved, sorted.
+    pub keys: Vec<KeyId>,
+}
+
 /// Everything the scorer knows that detectors do not.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroundTruth {
@@ -108,6 +180,8 @@ pub struct GroundTruth {
     pub keys: Vec<(KeyId, AccountId)>,
     /// The abuse episodes, by id.
     pub episodes: Vec<Episode>,
+    /// The labelled decoys, in the order the population was built.
+    pub decoys: Vec<Decoy>,
 }
 
 impl GroundTruth {
@@ -190,9 +264,15 @@ impl TruthRecorder {
         self.episodes[episode.0].payoff.get_or_insert(now);
     }
 
-    /// Finishes recording. Episodes that never placed an order left no
-    /// evidence and are dropped, because no detector could see them.
-    pub fn finish(self, accounts: Vec<AccountId>, keys: Vec<(KeyId, AccountId)>) -> GroundTruth {
+    /// Finishes recording, adding the decoys labelled when the population
+    /// was built. Episodes that never placed an order left no evidence and
+    /// are dropped, because no detector could see them.
+    pub fn finish(
+        self,
+        accounts: Vec<AccountId>,
+        keys: Vec<(KeyId, AccountId)>,
+        decoys: Vec<Decoy>,
+    ) -> GroundTruth {
         let episodes = self
             .episodes
             .into_iter()
@@ -222,7 +302,7 @@ impl TruthRecorder {
                 }
             })
             .collect();
-        GroundTruth { accounts, keys, episodes }
+        GroundTruth { accounts, keys, episodes, decoys }
     }
 }
 
@@ -239,7 +319,7 @@ mod tests {
             recorder.open(AbuseKind::Spoofing, "single_order", &[AccountId(2)], &[], Nanos(6));
         recorder.order(acted, OrderId(9), Ip(1), Nanos(7));
         recorder.activity(idle, Nanos(8));
-        let truth = recorder.finish(vec![AccountId(1), AccountId(2)], Vec::new());
+        let truth = recorder.finish(vec![AccountId(1), AccountId(2)], Vec::new(), Vec::new());
         assert_eq!(truth.episodes.len(), 1);
         let e = &truth.episodes[0];
         assert_eq!(

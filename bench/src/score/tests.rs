@@ -4,10 +4,11 @@
 //! expected figures out by hand, so a wrong rule shows up as a wrong number.
 //! The grace period is 100 ms throughout and times are written in ms.
 
-use surveil_sim::truth::EpisodeId;
+use surveil_sim::truth::{Decoy, EpisodeId};
 
 use super::*;
 use AbuseKind::{KeySharing, Spoofing, WashTrading};
+use DecoyKind::{BusyMarketMaker, CoincidentalPair, JumpBurst, SharedIp, TravellingMobile};
 
 /// Builds a time from whole milliseconds.
 fn ms(value: u64) -> Nanos {
@@ -43,7 +44,36 @@ fn truth(accounts: u32, keys: &[(u32, u32)], episodes: Vec<Episode>) -> GroundTr
         accounts: (0..accounts).map(AccountId).collect(),
         keys: keys.iter().map(|&(k, a)| (KeyId(k), AccountId(a))).collect(),
         episodes,
+        decoys: Vec::new(),
     }
+}
+
+/// Builds a decoy of `kind` over the given accounts, with no keys.
+fn decoy(kind: DecoyKind, accounts: &[u32]) -> Decoy {
+    Decoy {
+        kind,
+        variant: "test".to_owned(),
+        accounts: accounts.iter().copied().map(AccountId).collect(),
+        keys: Vec::new(),
+    }
+}
+
+/// Returns the breakdown of a run where nothing was flagged and every one
+/// of `honest` honest accounts is no decoy.
+fn nothing_flagged(honest: u64) -> Vec<CauseFlags> {
+    Cause::ALL
+        .iter()
+        .map(|&cause| {
+            let accounts = if cause == Cause::OtherHonest { honest } else { 0 };
+            let per_1k_accounts = (accounts > 0).then_some(0.0);
+            CauseFlags { cause, accounts, flagged: 0, per_1k_accounts }
+        })
+        .collect()
+}
+
+/// Returns the breakdown entry of one cause.
+fn cause(s: &KindScore, cause: Cause) -> &CauseFlags {
+    s.false_flags_by_cause.iter().find(|c| c.cause == cause).expect("every cause is listed")
 }
 
 /// Builds an alert on an account.
@@ -342,6 +372,7 @@ fn null_detector_catches_nothing_and_leaves_precision_undefined() {
         delay_p90_ms: None,
         caught_before_payoff: Some(0.0),
         false_flags_per_1k_honest: 0.0,
+        false_flags_by_cause: nothing_flagged(8),
     };
     assert_eq!(s, expected);
 }
@@ -399,6 +430,20 @@ fn into_report_keeps_every_figure_in_its_field() {
         delay_p90_ms: Some(12.0),
         caught_before_payoff: Some(0.13),
         false_flags_per_1k_honest: 14.0,
+        false_flags_by_cause: vec![
+            CauseFlags {
+                cause: Cause::Decoy(SharedIp),
+                accounts: 24,
+                flagged: 3,
+                per_1k_accounts: Some(125.0),
+            },
+            CauseFlags {
+                cause: Cause::OtherHonest,
+                accounts: 0,
+                flagged: 0,
+                per_1k_accounts: None,
+            },
+        ],
     };
     let report = figures.into_report("cancel_ratio", WashTrading, 15.0, 16.0);
 
@@ -419,6 +464,20 @@ fn into_report_keeps_every_figure_in_its_field() {
         delay_p90_ms: Some(12.0),
         caught_before_payoff: Some(0.13),
         false_flags_per_1k_honest: 14.0,
+        false_flags_by_cause: vec![
+            FalseFlagCause {
+                cause: "shared_ip".to_owned(),
+                accounts: 24,
+                flagged: 3,
+                per_1k_accounts: Some(125.0),
+            },
+            FalseFlagCause {
+                cause: "other_honest".to_owned(),
+                accounts: 0,
+                flagged: 0,
+                per_1k_accounts: None,
+            },
+        ],
         ns_per_event: 15.0,
         events_per_sec: 16.0,
     };
@@ -436,4 +495,112 @@ fn nearest_rank_picks_the_documented_ranks() {
     assert_eq!(nearest_rank(&values, 100), Some(ms(10)));
     assert_eq!(nearest_rank(&values[..1], 50), Some(ms(1)));
     assert_eq!(nearest_rank(&[], 50), None);
+}
+
+#[test]
+fn false_flags_break_down_by_decoy_type_and_other_honest() {
+    // Accounts 0 to 19. Account 1 spoofs from 1,000 to 2,000 ms. Decoys:
+    // market makers 2 and 3; travellers 1 and 9 (account 1 abuses, so it is
+    // no honest traveller); accounts 4, 5 and 6 behind one address, 6
+    // owning key 50; the pair 7 and 8. No institution or jump burster.
+    let mut t = truth(20, &[(50, 6)], vec![episode(0, Spoofing, &[1], 1_000, 2_000)]);
+    t.decoys = vec![
+        decoy(BusyMarketMaker, &[2, 3]),
+        decoy(TravellingMobile, &[1, 9]),
+        decoy(SharedIp, &[4, 5, 6]),
+        decoy(CoincidentalPair, &[7, 8]),
+    ];
+
+    // Honest accounts: 19 (all but 1). By cause: market makers 2, traveller
+    // 1 (account 9), shared address 3, pair 2, institution and jump burst
+    // 0, and the 11 others (0 and 10 to 19).
+    //
+    // Flagged: 2 (twice, one account), 3, 6 through key 50, 9, 12, the
+    // abusive 1 (not honest) and unknown key 99 (no account).
+    let at = ms(5_000);
+    let alerts = [
+        on_account(at, Spoofing, 2),
+        on_account(ms(6_000), Spoofing, 2),
+        on_account(at, Spoofing, 3),
+        on_key(at, Spoofing, 50),
+        on_account(at, Spoofing, 9),
+        on_account(at, Spoofing, 12),
+        on_account(ms(1_500), Spoofing, 1),
+        on_key(at, Spoofing, 99),
+    ];
+    let s = score(&t, &alerts, Spoofing);
+
+    // Market makers 2 of 2: 1,000 per 1,000. Traveller 1 of 1: 1,000.
+    // Shared address 1 of 3: 333.3. Institution and jump burst: no
+    // accounts, so no rate. Pair 0 of 2: 0. Others 1 of 11: 90.9.
+    let expected = [
+        (Cause::Decoy(BusyMarketMaker), 2, 2, Some(1000.0)),
+        (Cause::Decoy(TravellingMobile), 1, 1, Some(1000.0)),
+        (Cause::Decoy(SharedIp), 3, 1, Some(1000.0 / 3.0)),
+        (Cause::Decoy(DecoyKind::Institution), 0, 0, None),
+        (Cause::Decoy(JumpBurst), 0, 0, None),
+        (Cause::Decoy(CoincidentalPair), 2, 0, Some(0.0)),
+        (Cause::OtherHonest, 11, 1, Some(1000.0 / 11.0)),
+    ];
+    assert_eq!(s.false_flags_by_cause.len(), expected.len());
+    for (got, (cause, accounts, flagged, rate)) in s.false_flags_by_cause.iter().zip(expected) {
+        assert_eq!((got.cause, got.accounts, got.flagged), (cause, accounts, flagged));
+        match (got.per_1k_accounts, rate) {
+            (Some(a), Some(b)) => assert_close(a, b),
+            (a, b) => assert_eq!(a, b, "{cause:?}"),
+        }
+    }
+
+    // The five flagged honest accounts of 19 make the overall rate.
+    assert_close(s.false_flags_per_1k_honest, 5000.0 / 19.0);
+}
+
+#[test]
+fn account_in_decoys_of_two_types_counts_once_under_the_first_type() {
+    // Account 3 is labelled a jump burster and then a market maker; market
+    // makers come first in the order of types, so it is one market maker.
+    let mut t = truth(10, &[], Vec::new());
+    t.decoys = vec![decoy(JumpBurst, &[3]), decoy(BusyMarketMaker, &[3])];
+    let s = score(&t, &[on_account(ms(1_000), Spoofing, 3)], Spoofing);
+
+    assert_eq!(cause(&s, Cause::Decoy(BusyMarketMaker)).accounts, 1);
+    assert_eq!(cause(&s, Cause::Decoy(BusyMarketMaker)).flagged, 1);
+    assert_eq!(cause(&s, Cause::Decoy(JumpBurst)).accounts, 0);
+    assert_eq!(cause(&s, Cause::Decoy(JumpBurst)).flagged, 0);
+    // The other 9 accounts are honest and no decoy.
+    assert_eq!(cause(&s, Cause::OtherHonest).accounts, 9);
+}
+
+#[test]
+fn honest_accounts_sort_out_causes_and_leave_out_the_abusive() {
+    // Account 4 wash-trades and is also labelled a pair member; 5 is only a
+    // pair member; 6 is a market maker.
+    let mut t = truth(8, &[], vec![episode(0, WashTrading, &[4], 1_000, 2_000)]);
+    t.decoys = vec![decoy(CoincidentalPair, &[4, 5]), decoy(BusyMarketMaker, &[6])];
+    let honest = HonestAccounts::of(&t);
+
+    assert_eq!(honest.len(), 7);
+    assert_eq!(honest.cause(AccountId(4)), None);
+    assert_eq!(honest.cause(AccountId(5)), Some(Cause::Decoy(CoincidentalPair)));
+    assert_eq!(honest.cause(AccountId(6)), Some(Cause::Decoy(BusyMarketMaker)));
+    assert_eq!(honest.cause(AccountId(0)), Some(Cause::OtherHonest));
+    assert_eq!(honest.count(Cause::Decoy(CoincidentalPair)), 1);
+    assert_eq!(honest.count(Cause::OtherHonest), 5);
+}
+
+#[test]
+fn cause_names_match_the_decoy_types_then_other_honest() {
+    let names: Vec<&str> = Cause::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "busy_market_maker",
+            "travelling_mobile",
+            "shared_ip",
+            "institution",
+            "jump_burst",
+            "coincidental_pair",
+            "other_honest"
+        ]
+    );
 }

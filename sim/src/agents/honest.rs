@@ -47,13 +47,20 @@ impl OpenOrders {
         cancelled
     }
 
+    /// Brings forward every due time later than `latest` to `latest`.
+    pub(crate) fn cancel_by(&mut self, latest: Nanos) {
+        for (_, due) in &mut self.orders {
+            *due = (*due).min(latest);
+        }
+    }
+
     pub(crate) fn next_due(&self) -> Option<Nanos> {
         self.orders.iter().map(|&(_, due)| due).min()
     }
 }
 
 /// Picks the earliest of an action time and an optional due time.
-fn earliest(action: Nanos, due: Option<Nanos>) -> Nanos {
+pub(crate) fn earliest(action: Nanos, due: Option<Nanos>) -> Nanos {
     due.map_or(action, |d| d.min(action))
 }
 
@@ -94,10 +101,7 @@ pub(crate) struct Retail {
 
 impl Retail {
     fn start_session(&mut self, ctx: &mut Ctx<'_>) {
-        let mean_extra = (self.cfg.orders_per_session - 1.0).max(0.0);
-        let extra = rand_distr::Poisson::new(mean_extra.max(1e-9))
-            .map_or(0.0, |d| rand_distr::Distribution::sample(&d, ctx.rng));
-        self.session_left = 1 + extra as u32;
+        self.session_left = retail_session_orders(ctx, &self.cfg);
 
         let mut access = self.home;
         if self.uses_vpn && ctx.chance(0.3) {
@@ -115,42 +119,71 @@ impl Retail {
     }
 
     fn place(&mut self, ctx: &mut Ctx<'_>) {
-        let instrument = ctx.pick_instrument();
-        let side = ctx.side();
-        let mut qty = ctx.qty(instrument, self.cfg.size_multiplier);
-        if ctx.chance(ROUND_SIZE_SHARE) {
-            qty = round_size(qty);
-        }
-        let touch = ctx.touch(instrument);
-        if ctx.chance(self.cfg.market_order_share) && touch.best(side.opposite()).is_some() {
-            ctx.submit(self.current, OrderRequest::market(instrument, side, qty));
-            return;
-        }
+        place_retail_order(ctx, self.current, &self.cfg, &mut self.open);
+    }
+}
 
-        // Passive orders cluster at the touch and thin out behind it; a few
-        // improve the price when the spread leaves room.
-        let best = ctx.passive_price(instrument, side);
-        let spread = match (touch.bid, touch.ask) {
-            (Some(b), Some(a)) => a.0 - b.0,
-            _ => 1,
-        };
-        let behind = if spread > 1 && ctx.chance(0.25) {
-            -1
-        } else {
-            let g = rand_distr::Geometric::new(0.45)
-                .map_or(0, |d| rand_distr::Distribution::sample(&d, ctx.rng));
-            g.min(20) as i64
-        };
-        let price = best - side.sign() * behind;
-        if price.0 <= 0 {
-            return;
-        }
-        if let Some(placed) = ctx.limit(self.current, instrument, side, price, qty)
-            && placed.resting > Qty::ZERO
-        {
-            let lifetime = ctx.exp(self.cfg.order_lifetime);
-            self.open.push(placed.id, ctx.now + lifetime);
-        }
+/// Draws the number of orders in a retail session: one, plus a Poisson
+/// number with the configured mean of the rest.
+pub(crate) fn retail_session_orders(ctx: &mut Ctx<'_>, cfg: &RetailConfig) -> u32 {
+    let mean_extra = (cfg.orders_per_session - 1.0).max(0.0);
+    let extra = rand_distr::Poisson::new(mean_extra.max(1e-9))
+        .map_or(0.0, |d| rand_distr::Distribution::sample(&d, ctx.rng));
+    1 + extra as u32
+}
+
+/// Draws the pause before a retail trader's next session: shorter when the
+/// market is busy (see [`crate::world::Reference::activity`]).
+pub(crate) fn retail_session_gap(ctx: &mut Ctx<'_>, cfg: &RetailConfig) -> Nanos {
+    let busy = ctx.reference.activity(ctx.now).max(0.05);
+    let hours_between = 1.0 / cfg.sessions_per_hour.max(1e-9) / busy;
+    ctx.exp(Nanos::from_secs_f64(3600.0 * hours_between))
+}
+
+/// Places one order the way a retail trader does, from `access`: a market
+/// order now and then, otherwise a limit order at or near the touch that
+/// `open` will cancel when its owner loses interest.
+pub(crate) fn place_retail_order(
+    ctx: &mut Ctx<'_>,
+    access: Access,
+    cfg: &RetailConfig,
+    open: &mut OpenOrders,
+) {
+    let instrument = ctx.pick_instrument();
+    let side = ctx.side();
+    let mut qty = ctx.qty(instrument, cfg.size_multiplier);
+    if ctx.chance(ROUND_SIZE_SHARE) {
+        qty = round_size(qty);
+    }
+    let touch = ctx.touch(instrument);
+    if ctx.chance(cfg.market_order_share) && touch.best(side.opposite()).is_some() {
+        ctx.submit(access, OrderRequest::market(instrument, side, qty));
+        return;
+    }
+
+    // Passive orders cluster at the touch and thin out behind it; a few
+    // improve the price when the spread leaves room.
+    let best = ctx.passive_price(instrument, side);
+    let spread = match (touch.bid, touch.ask) {
+        (Some(b), Some(a)) => a.0 - b.0,
+        _ => 1,
+    };
+    let behind = if spread > 1 && ctx.chance(0.25) {
+        -1
+    } else {
+        let g = rand_distr::Geometric::new(0.45)
+            .map_or(0, |d| rand_distr::Distribution::sample(&d, ctx.rng));
+        g.min(20) as i64
+    };
+    let price = best - side.sign() * behind;
+    if price.0 <= 0 {
+        return;
+    }
+    if let Some(placed) = ctx.limit(access, instrument, side, price, qty)
+        && placed.resting > Qty::ZERO
+    {
+        let lifetime = ctx.exp(cfg.order_lifetime);
+        open.push(placed.id, ctx.now + lifetime);
     }
 }
 
@@ -167,8 +200,7 @@ impl Agent for Retail {
             self.next_action = if self.session_left > 0 {
                 ctx.now + ctx.exp(Nanos((self.cfg.order_gap.0 as f64 / busy) as u64))
             } else {
-                let hours_between = 1.0 / self.cfg.sessions_per_hour.max(1e-9) / busy;
-                ctx.now + ctx.exp(Nanos::from_secs_f64(3600.0 * hours_between))
+                ctx.now + retail_session_gap(ctx, &self.cfg)
             };
         }
         Some(earliest(self.next_action, self.open.next_due()))

@@ -6,10 +6,13 @@
 //! context hands it, which belongs to that agent alone.
 //!
 //! Honest participants: retail traders, small API traders, market makers,
-//! momentum traders, execution algorithms and arbitrageurs. Abusive
-//! participants record what they do in the ground truth as they do it.
+//! momentum traders, execution algorithms and arbitrageurs. Decoys are
+//! honest participants built to look like abusers; the population labels
+//! them in the ground truth when it builds them. Abusive participants
+//! record what they do in the ground truth as they do it.
 
 mod abuse;
+mod decoys;
 mod honest;
 pub(crate) mod population;
 
