@@ -190,14 +190,15 @@ fn main() -> ExitCode {
     }
 }
 
-#[allow(clippy::print_stderr, reason = "the binary reports its own fatal errors")]
+/// Reports a fatal error on standard error. A standard error that cannot
+/// be written loses the message, but the exit code still tells.
 fn report(error: &anyhow::Error) {
-    eprintln!("error: {error:#}");
+    let _ = writeln!(std::io::stderr(), "error: {error:#}");
 }
 
-#[allow(clippy::print_stderr, reason = "skipped rows are reported as they are met")]
+/// Reports a skipped row on standard error as it is met.
 fn warn_skipped(error: &ReplayError) {
-    eprintln!("warning: skipped {error}");
+    let _ = writeln!(std::io::stderr(), "warning: skipped {error}");
 }
 
 enum Failure {
@@ -217,6 +218,9 @@ fn init_logging(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        // A standard error that cannot be written loses the logs; the
+        // subscriber must not then report that on standard error itself.
+        .log_internal_errors(false)
         .init();
 }
 

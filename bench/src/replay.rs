@@ -57,8 +57,10 @@ pub enum OnError {
 /// # Errors
 ///
 /// Returns an error when a file cannot be opened or read, when a row is
-/// malformed under [`OnError::Stop`], and when the two files have different
-/// numbers of data rows.
+/// malformed (or earlier than the row before it) under [`OnError::Stop`],
+/// when the two files have different numbers of data rows, when the
+/// message file holds no data row, and when every row of either file was
+/// malformed and skipped.
 #[allow(
     clippy::disallowed_methods,
     reason = "the replay's speed is reported in messages per second of wall-clock time"
@@ -148,9 +150,15 @@ fn replay_rows(
     let mut row = BookRow::default();
     let mut levels = None;
 
+    let mut last_time = None;
     while let Some(line) = messages.advance()? {
-        let message = match parse_message(messages.record()) {
-            Ok(message) => Some(message),
+        let parsed =
+            parse_message(messages.record()).and_then(|m| in_order(m, last_time, &messages));
+        let message = match parsed {
+            Ok(message) => {
+                last_time = Some(message.time);
+                Some(message)
+            }
             Err(problem) => {
                 skips.malformed(messages.row_error(line, problem), true)?;
                 None
@@ -195,7 +203,39 @@ fn replay_rows(
         while book_file.advance()?.is_some() {}
         return Err(row_count_mismatch(&messages, book_file));
     }
-    Ok(Replayed { replayer, rows: messages.data_rows(), levels })
+
+    // A file with nothing in it, or nothing usable, replays nothing, which
+    // must not pass for a clean replay.
+    let rows = messages.data_rows();
+    if rows == 0 {
+        return Err(ReplayError::NoData { path: messages.path().to_owned() });
+    }
+    if skips.messages == rows {
+        return Err(ReplayError::AllRowsMalformed { path: messages.path().to_owned(), rows });
+    }
+    if let Some(book_file) = &orderbook
+        && skips.orderbook == rows
+    {
+        return Err(ReplayError::AllRowsMalformed { path: book_file.path().to_owned(), rows });
+    }
+    Ok(Replayed { replayer, rows, levels })
+}
+
+/// Refuses a message earlier than the last one replayed: LOBSTER messages
+/// are in time order.
+fn in_order(
+    message: Message,
+    last_time: Option<surveil_sim::Nanos>,
+    messages: &CsvRows,
+) -> Result<Message, RowProblem> {
+    match last_time {
+        Some(last) if message.time < last => Err(RowProblem::field(
+            "Time",
+            "a time no earlier than the row before: LOBSTER messages are in time order",
+            messages.record().get(0).unwrap_or_default(),
+        )),
+        _ => Ok(message),
+    }
 }
 
 /// Parses an order book row, learning the file's level count from the

@@ -264,6 +264,17 @@ fn messages_out_of_time_order_exit_2() {
 }
 
 #[test]
+fn a_tick_that_does_not_divide_the_order_prices_exits_2() {
+    let file = temp_file("x_message_1.csv", GOOD_ROWS);
+    let out = surveil(&["facts", "--lobster", text(&file.path), "--tick", "7"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("x_message_1.csv:2: field `Price`: expected a multiple of the tick, 7"));
+    let out = surveil(&["facts", "--lobster", text(&file.path), "--tick", "100"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
 fn inputs_the_command_cannot_use_exit_2_with_the_reason() {
     let empty = temp_file("x_message_1.csv", "Time,Type,OrderId,Size,Price,Direction\n");
     let out = surveil(&["facts", "--lobster", text(&empty.path)]);

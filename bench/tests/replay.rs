@@ -328,6 +328,61 @@ fn files_of_different_lengths_are_refused_with_both_counts() {
 }
 
 #[test]
+fn a_file_without_data_rows_is_refused_not_replayed_as_empty() {
+    for messages in [&[][..], &[MESSAGE_HEADER][..]] {
+        let files = Files::new(messages, &[]);
+        let path = files.name(&files.messages);
+        let out = surveil(&["replay", &path]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(&format!("{path}: no data rows")), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn a_message_earlier_than_the_one_before_is_a_malformed_row() {
+    let files = Files::day_with(Which::Messages, 4, "34200.15,4,100,30,9950,1");
+    let err = files.replay(OnError::Stop).0.unwrap_err().to_string();
+    let path = files.name(&files.messages);
+    assert!(err.starts_with(&format!("{path}:4: field `Time`: expected a time no earlier")));
+
+    let late = Files::day_with(Which::Messages, 12, "86400.5,3,3,200,9900,1");
+    let err = late.replay(OnError::Stop).0.unwrap_err().to_string();
+    assert!(
+        err.contains(":12: field `Time`: expected seconds after midnight below 86400"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_skip_that_leaves_no_row_standing_is_an_error() {
+    let messages = vec!["34200.1,1,100,50,x,1"; DAY.len()];
+    let (_, orderbook): (Vec<&str>, Vec<&str>) = DAY.iter().copied().unzip();
+    let files = Files::new(&messages, &orderbook);
+    let (result, skipped) = files.replay(OnError::Skip);
+    assert_eq!(skipped.len(), DAY.len());
+    let err = result.unwrap_err();
+    assert!(matches!(err, ReplayError::AllRowsMalformed { rows: 12, .. }), "{err}");
+
+    let (messages, _): (Vec<&str>, Vec<&str>) = DAY.iter().copied().unzip();
+    let files = Files::new(&messages, &vec!["10200,75,9900"; DAY.len()]);
+    let err = files.replay(OnError::Skip).0.unwrap_err().to_string();
+    let path = files.name(&files.orderbook);
+    assert!(err.starts_with(&format!("{path}: all 12 data rows are malformed")), "{err}");
+}
+
+#[test]
+fn lines_ending_in_a_cr_alone_are_counted_one_by_one() {
+    let (mut messages, orderbook): (Vec<&str>, Vec<&str>) = DAY.iter().copied().unzip();
+    messages[6] = "34200.6,6,0,500,x,-1";
+    let files = Files::new(&[], &orderbook);
+    std::fs::write(&files.messages, messages.join("\r")).unwrap();
+    let err = files.replay(OnError::Stop).0.unwrap_err().to_string();
+    assert!(err.contains(":7: field `Price`"), "{err}");
+}
+
+#[test]
 fn a_missing_file_is_named_and_exits_2() {
     let files = Files::day(false);
     let missing = files.dir.path().join("no-such-file.csv");

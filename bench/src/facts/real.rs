@@ -90,6 +90,7 @@ pub fn lobster_facts(
         let message = parse_message(messages.record()).map_err(|p| messages.row_error(line, p))?;
         let collector = collector.get_or_insert_with(|| Collector::new(message.time, tick));
         check_time(collector, &message, &messages, line)?;
+        check_tick(&message, tick, &messages, line)?;
         collector.advance(message.time, &snapshot);
         record(collector, &message);
 
@@ -148,6 +149,24 @@ fn check_time(
         return Ok(());
     };
     Err(messages.row_error(line, RowProblem::field("Time", expected, found)))
+}
+
+/// Refuses a visible order priced off the tick grid: the tick the user
+/// gave does not describe the file, and every figure in ticks would be
+/// wrong. Executions of hidden orders are exempt, because midpoint orders
+/// trade between ticks.
+fn check_tick(
+    message: &Message,
+    tick: i64,
+    messages: &CsvRows,
+    line: u64,
+) -> Result<(), ReplayError> {
+    if !matches!(message.kind, MessageKind::Submit) || message.price.0 % tick == 0 {
+        return Ok(());
+    }
+    let expected = format!("a multiple of the tick, {tick} price units (set with --tick)");
+    let found = messages.record().get(4).unwrap_or_default();
+    Err(messages.row_error(line, RowProblem::field("Price", expected, found)))
 }
 
 /// Records one message's order activity.

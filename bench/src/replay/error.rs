@@ -60,6 +60,26 @@ pub enum ReplayError {
         /// Its data rows, header excluded.
         orderbook_rows: u64,
     },
+
+    /// The message file holds no data row.
+    #[error("{path}: no data rows: a LOBSTER message file holds one message per row")]
+    NoData {
+        /// The file, as the user named it.
+        path: String,
+    },
+
+    /// Every data row of a file was malformed and skipped, so nothing of it
+    /// was replayed or checked.
+    #[error(
+        "{path}: all {rows} data rows are malformed, so nothing was replayed; the first \
+         error above says what is wrong with them"
+    )]
+    AllRowsMalformed {
+        /// The file, as the user named it.
+        path: String,
+        /// Its data rows.
+        rows: u64,
+    },
 }
 
 /// What is wrong with one row.
@@ -77,7 +97,7 @@ pub enum RowProblem {
     },
 
     /// The row has the wrong number of fields.
-    #[error("expected {expected}, found {found} fields")]
+    #[error("expected {expected}, found {found} {}", if *found == 1 { "field" } else { "fields" })]
     FieldCount {
         /// How many fields a row must have, and why.
         expected: String,

@@ -162,6 +162,9 @@ impl BookRow {
     }
 }
 
+/// The end of a LOBSTER day: times are seconds after midnight.
+const END_OF_DAY: Nanos = Nanos::from_secs(86_400);
+
 /// What the `Type` column may hold.
 const TYPES: &str = "one of 1, 2, 3, 4, 5, 6, 7";
 
@@ -178,10 +181,10 @@ pub fn parse_message(record: &ByteRecord) -> Result<Message, RowProblem> {
     }
     let field = |i: usize| record.get(i).unwrap_or_default();
 
-    let time = parse_seconds(field(0)).ok_or_else(|| {
+    let time = parse_seconds(field(0)).filter(|&t| t < END_OF_DAY).ok_or_else(|| {
         RowProblem::field(
             "Time",
-            "seconds after midnight, such as 34200.017459617 (at most 9 decimals)",
+            "seconds after midnight below 86400, such as 34200.017459617 (at most 9 decimals)",
             field(0),
         )
     })?;
@@ -253,7 +256,15 @@ pub fn parse_message(record: &ByteRecord) -> Result<Message, RowProblem> {
 
 /// Parses a field that must hold an integer.
 fn integer(text: &[u8], name: &str) -> Result<i64, RowProblem> {
-    parse_int(text).ok_or_else(|| RowProblem::field(name, "an integer", text))
+    parse_int(text).ok_or_else(|| {
+        let digits = text.strip_prefix(b"-").unwrap_or(text);
+        let expected = if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
+            "an integer of 64 bits (from -9223372036854775808 to 9223372036854775807)"
+        } else {
+            "an integer"
+        };
+        RowProblem::field(name, expected, text)
+    })
 }
 
 /// Reads a decimal integer, or `None` if the text is not one.
@@ -488,6 +499,7 @@ mod tests {
             ("34200.1,3,-5,10,100,1", "OrderId"),
             ("34200.1,3,9223372036854775808,10,100,1", "OrderId"),
             ("9:30,1,5,10,100,1", "Time"),
+            ("86400,1,5,10,100,1", "Time"),
             ("34200.1,7,0,0,2,-1", "Price"),
             ("34200.1,1,5,10,-100,1", "Price"),
         ];
@@ -495,6 +507,8 @@ mod tests {
             let problem = parse_message(&record(line)).unwrap_err();
             assert_eq!(problem_field(problem), field, "{line}");
         }
+        let huge = parse_message(&record("34200.1,1,18446744073709551616,10,100,1")).unwrap_err();
+        assert!(huge.to_string().contains("64 bits"), "{huge}");
         let short = parse_message(&record("34200.1,1,5,10,100")).unwrap_err();
         assert!(matches!(short, RowProblem::FieldCount { found: 5, .. }), "{short:?}");
     }

@@ -5,7 +5,7 @@
 //! not a number: LOBSTER writes none, but copies re-saved by other tools
 //! often add one. The header is passed over, and line numbers count it, so
 //! an error names the line the user will find the row on, whatever the line
-//! ends (LF or CRLF) and however many blank lines come before it.
+//! ends (LF, CRLF or a CR alone) and however many blank lines come before it.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -42,7 +42,7 @@ impl<R: BufRead> CsvRows<R> {
             .has_headers(false)
             .flexible(true)
             .trim(Trim::All)
-            .from_reader(LineFeed { source, lines: 0, at_line_start: true });
+            .from_reader(LineFeed { source, lines: 0, at_line_start: true, after_cr: false });
         CsvRows { path, reader, record: ByteRecord::new(), started: false, data_rows: 0 }
     }
 
@@ -106,6 +106,9 @@ pub(crate) struct LineFeed<R> {
     source: R,
     lines: u64,
     at_line_start: bool,
+    /// The last byte handed out was a CR, so an LF that follows ends the
+    /// same line.
+    after_cr: bool,
 }
 
 impl<R: BufRead> Read for LineFeed<R> {
@@ -114,14 +117,30 @@ impl<R: BufRead> Read for LineFeed<R> {
         if available.is_empty() || buf.is_empty() {
             return Ok(0);
         }
-        let line_end =
-            available.iter().position(|&b| b == b'\n').map_or(available.len(), |i| i + 1);
+
+        // The LF of a CRLF whose CR ended the last read belongs to the line
+        // already counted.
+        if self.after_cr && available[0] == b'\n' {
+            buf[0] = b'\n';
+            self.source.consume(1);
+            self.after_cr = false;
+            return Ok(1);
+        }
+
+        // A line ends at LF, at CRLF, or at a CR alone (old Mac files).
+        let line_end = match available.iter().position(|&b| b == b'\n' || b == b'\r') {
+            Some(i) if available[i] == b'\r' && available.get(i + 1) == Some(&b'\n') => i + 2,
+            Some(i) => i + 1,
+            None => available.len(),
+        };
         let n = line_end.min(buf.len());
         buf[..n].copy_from_slice(&available[..n]);
         if self.at_line_start {
             self.lines += 1;
         }
-        self.at_line_start = available[n - 1] == b'\n';
+        let last = available[n - 1];
+        self.at_line_start = last == b'\n' || last == b'\r';
+        self.after_cr = last == b'\r';
         self.source.consume(n);
         Ok(n)
     }
@@ -169,6 +188,7 @@ mod tests {
         assert_eq!(rows_of("Time,x\r\n1,a\r\n2,b\r\n"), want(&[(2, "1"), (3, "2")]));
         assert_eq!(rows_of("1,a\n\n\n4,d\n"), want(&[(1, "1"), (4, "4")]));
         assert_eq!(rows_of("1,a\r\n\r\n3,c\r\n"), want(&[(1, "1"), (3, "3")]));
+        assert_eq!(rows_of("1,a\r2,b\r\r4,d\r"), want(&[(1, "1"), (2, "2"), (4, "4")]));
     }
 
     #[test]
