@@ -70,7 +70,7 @@ pub struct LevelView {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RestError {
     /// An order with this id is already resting.
-    #[error("order {0:?} is already resting")]
+    #[error("order {} is already resting", .0.0)]
     DuplicateId(OrderId),
     /// The order would cross the opposite side; match it first.
     #[error("order would cross the book at rest")]

@@ -82,12 +82,19 @@ impl ReplayReport {
             };
             let _ = writeln!(out, "orderbook    {orderbook}{levels}");
         }
-        let _ = writeln!(
-            out,
-            "rows         {} (skipped as malformed: {} in the message file, {} in the order book \
-             file)",
-            self.rows, self.malformed_message_rows, self.malformed_orderbook_rows
-        );
+        let _ = match self.orderbook_file {
+            Some(_) => writeln!(
+                out,
+                "rows         {} (skipped as malformed: {} in the message file, {} in the order \
+                 book file)",
+                self.rows, self.malformed_message_rows, self.malformed_orderbook_rows
+            ),
+            None => writeln!(
+                out,
+                "rows         {} (skipped as malformed: {})",
+                self.rows, self.malformed_message_rows
+            ),
+        };
         if let (Some(first), Some(last)) = (self.first_time_ns, self.last_time_ns) {
             let _ = writeln!(out, "time         {} to {}", clock(Nanos(first)), clock(Nanos(last)));
         }
