@@ -44,7 +44,7 @@ impl Default for SpoofCancelParams {
             max_filled_share: 0.1,
             fill_window: Nanos::from_secs(2),
             max_lifetime: Nanos::from_secs(60),
-            repeats: 3,
+            repeats: 2,
             repeat_window: Nanos::from_secs(300),
         }
     }

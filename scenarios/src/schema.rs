@@ -270,8 +270,8 @@ impl Default for Retail {
             orders_per_session: Positive(5.0),
             order_gap_s: Positive(20.0),
             market_order_share: Share(0.35),
-            order_lifetime_s: Positive(60.0),
-            size_multiplier: Positive(1.75),
+            order_lifetime_s: Positive(20.0),
+            size_multiplier: Positive(8.0),
             travel_share: Share(0.05),
             vpn_share: Share(0.03),
             inside_share: Share(0.0),
@@ -304,7 +304,7 @@ impl Default for ApiTraders {
             accounts: 120,
             order_gap_s: Positive(30.0),
             order_lifetime_s: Positive(1.0),
-            taker_share: Share(0.3),
+            taker_share: Share(0.1),
             size_multiplier: Positive(0.5),
         }
     }
@@ -345,11 +345,11 @@ impl Default for MarketMakers {
             refresh_ms: Positive(30.0),
             levels: 2,
             level_step_ticks: 5,
-            size_multiplier: Positive(1.5),
+            size_multiplier: Positive(2.0),
             inventory_skew_ticks: NonNegative(0.3),
             volatility_half_spread: NonNegative(2.0),
             spread_dispersion: Share(0.4),
-            requote_tolerance_ticks: 2,
+            requote_tolerance_ticks: 1,
             fair_speed_ticks_per_s: Positive(40.0),
         }
     }
@@ -439,7 +439,7 @@ impl Default for Arbitrage {
             check_gap_s: Positive(0.5),
             threshold_ticks: 4,
             size_multiplier: Positive(0.4),
-            max_clip: Positive(5.0),
+            max_clip: Positive(2.0),
         }
     }
 }
@@ -475,7 +475,7 @@ impl Default for World {
         World {
             jump_scale: NonNegative(14.0),
             volatility_half_life_s: Positive(300.0),
-            volatility_of_log_variance: NonNegative(0.9),
+            volatility_of_log_variance: NonNegative(0.6),
             attention_rate: NonNegative(0.2),
             attention_branching: Share(0.8),
             attention_half_life_s: Positive(20.0),

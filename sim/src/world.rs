@@ -25,7 +25,8 @@
 //!
 //! The activity level says how busy traders are relative to an average
 //! moment: a U-shaped profile over the session (busy at the open and the
-//! close, as on every exchange with a session), times the attention
+//! close, as on every exchange with a session, and the reference variance
+//! follows the same profile), times the attention
 //! process, times a surge after each jump of the reference that decays with
 //! a half-life of a minute (news moves prices and brings traders in),
 //! times traders' response to the realised volatility of the reference
@@ -141,7 +142,11 @@ impl Reference {
         while self.next_step <= now {
             self.news *= news_decay;
             self.step_attention(step_secs, attention_decay);
-            let clock = 1.0 - business_time + business_time * self.attention_level();
+            // Volatility has the same intraday U shape as activity
+            // (Andersen and Bollerslev, "Intraday periodicity and volatility
+            // persistence in financial markets", 1997).
+            let clock = (1.0 - business_time + business_time * self.attention_level())
+                * self.intraday_profile(self.next_step);
             for walk in &mut self.walks {
                 let shock: f64 = Normal::new(0.0, 1.0).map_or(0.0, |d| d.sample(&mut self.rng));
                 walk.log_variance = persistence * walk.log_variance + innovation * shock;
@@ -200,11 +205,20 @@ impl Reference {
     /// profile is `0.6 + 1.2 (2x - 1)^2` at the fraction `x` of the session
     /// elapsed, which averages one over the session.
     pub fn activity(&self, now: Nanos) -> f64 {
+        self.intraday_profile(now)
+            * (1.0 + self.news)
+            * self.attention_level()
+            * self.volatility_response()
+    }
+
+    /// Returns the intraday profile `0.6 + 1.2 (2x - 1)^2` at the fraction
+    /// `x` of the session elapsed: busy at the open and the close, one on
+    /// average.
+    fn intraday_profile(&self, now: Nanos) -> f64 {
         let x =
             if self.session.0 == 0 { 0.5 } else { now.as_secs_f64() / self.session.as_secs_f64() };
         let x = x.clamp(0.0, 1.0);
-        let profile = 0.6 + 1.2 * (2.0 * x - 1.0).powi(2);
-        profile * (1.0 + self.news) * self.attention_level() * self.volatility_response()
+        0.6 + 1.2 * (2.0 * x - 1.0).powi(2)
     }
 
     /// Returns traders' response to how much prices move: the mean over

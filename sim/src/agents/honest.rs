@@ -380,11 +380,15 @@ impl Agent for MarketMaker {
         let tolerance = self.cfg.requote_tolerance.max(1);
 
         // Pull quotes that have strayed too far from where they are
-        // wanted; keep the rest and their queue priority.
+        // wanted; keep the rest and their queue priority. The best quotes
+        // are kept where they should be; those behind them, which matter
+        // less, are let stray one level step further.
         let access = self.access;
+        let step = self.cfg.level_step;
         let mut kept = Vec::with_capacity(self.quotes.len());
         for q in self.quotes.drain(..) {
             let close = wanted.iter().any(|&(side, level, price)| {
+                let tolerance = if level == 0 { tolerance } else { tolerance + step };
                 side == q.side && level == q.level && (price.0 - q.price.0).abs() < tolerance
             });
             if close {
