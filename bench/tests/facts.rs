@@ -306,11 +306,14 @@ fn inputs_the_command_cannot_use_exit_2_with_the_reason() {
 
 #[test]
 fn facts_of_a_simulation_alone_print_a_value_per_measure() {
-    let out = surveil(&["facts", "small", "--seed", "2", "--json"]);
+    // Seed 3, because on some seeds the quarter hour's 10 s returns have
+    // no excess kurtosis, and a ratio over a kurtosis that is not positive
+    // is rightly left undefined.
+    let out = surveil(&["facts", "small", "--seed", "3", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["source"]["kind"], "simulated");
-    assert_eq!(doc["source"]["seed"], 2);
+    assert_eq!(doc["source"]["seed"], 3);
     assert_eq!(doc["source"]["view"], "orders at every level of the book");
     let rows = doc["rows"].as_array().unwrap();
     assert_eq!(rows.len(), AMZN.len());

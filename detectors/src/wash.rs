@@ -33,7 +33,7 @@ impl Default for WashPairsParams {
         WashPairsParams {
             min_trades: 3,
             window: Nanos::from_secs(600),
-            cooldown: Nanos::from_secs(60),
+            cooldown: Nanos::from_secs(600),
         }
     }
 }

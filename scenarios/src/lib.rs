@@ -18,7 +18,7 @@ use std::path::Path;
 use surveil_sim::config::{
     AbuseConfig, ApiTraderConfig, ArbitrageConfig, Config, DecoyConfig, ExecutionConfig,
     InstrumentConfig, KeySharingConfig, MarketMakerConfig, MicroBurstConfig, MomentumConfig,
-    RetailConfig, SpoofingConfig, WashTradingConfig,
+    RetailConfig, SpoofingConfig, WashTradingConfig, WorldConfig,
 };
 use surveil_sim::{InstrumentSpec, Nanos, Price, Qty};
 
@@ -376,10 +376,20 @@ fn check(s: &Scenario) -> Result<(), (Vec<String>, String)> {
         ("market_makers.level_step_ticks", s.market_makers.level_step_ticks),
         ("momentum.threshold_ticks", s.momentum.threshold_ticks),
         ("arbitrage.threshold_ticks", s.arbitrage.threshold_ticks),
+        ("market_makers.requote_tolerance_ticks", s.market_makers.requote_tolerance_ticks),
     ] {
         if v < 1 {
             return fail(field, format!("expected 1 tick or more, found {v}"));
         }
+    }
+    if s.world.attention_branching.0 > 0.95 {
+        return fail(
+            "world.attention_branching",
+            format!(
+                "expected at most 0.95 (at 1 the attention process explodes), found {}",
+                s.world.attention_branching.0
+            ),
+        );
     }
     if s.momentum.lookback < 2 {
         return fail(
@@ -466,6 +476,10 @@ fn to_config(s: &Scenario) -> Config {
             size_multiplier: s.retail.size_multiplier.0,
             travel_share: s.retail.travel_share.0,
             vpn_share: s.retail.vpn_share.0,
+            inside_share: s.retail.inside_share.0,
+            placement_scale: s.retail.placement_scale_ticks.0,
+            placement_tail: s.retail.placement_tail.0,
+            round_size_share: s.retail.round_size_share.0,
         },
         api_traders: ApiTraderConfig {
             accounts: s.api_traders.accounts,
@@ -480,6 +494,10 @@ fn to_config(s: &Scenario) -> Config {
             level_step: s.market_makers.level_step_ticks,
             size_multiplier: s.market_makers.size_multiplier.0,
             inventory_skew: s.market_makers.inventory_skew_ticks.0,
+            volatility_half_spread: s.market_makers.volatility_half_spread.0,
+            spread_dispersion: s.market_makers.spread_dispersion.0,
+            requote_tolerance: s.market_makers.requote_tolerance_ticks,
+            fair_speed: s.market_makers.fair_speed_ticks_per_s.0,
         },
         momentum: MomentumConfig {
             accounts: s.momentum.accounts,
@@ -501,6 +519,18 @@ fn to_config(s: &Scenario) -> Config {
             check_gap: secs(s.arbitrage.check_gap_s.0),
             threshold: s.arbitrage.threshold_ticks,
             size_multiplier: s.arbitrage.size_multiplier.0,
+            max_clip: s.arbitrage.max_clip.0,
+        },
+        world: WorldConfig {
+            jump_scale: s.world.jump_scale.0,
+            volatility_half_life: secs(s.world.volatility_half_life_s.0),
+            volatility_of_log_variance: s.world.volatility_of_log_variance.0,
+            attention_rate: s.world.attention_rate.0,
+            attention_branching: s.world.attention_branching.0,
+            attention_half_life: secs(s.world.attention_half_life_s.0),
+            business_time: s.world.business_time.0,
+            volatility_response: s.world.volatility_response.0,
+            realised_volatility_half_life: secs(s.world.realised_volatility_half_life_s.0),
         },
         abuse: AbuseConfig {
             key_sharing: KeySharingConfig {

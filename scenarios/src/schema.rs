@@ -58,6 +58,9 @@ pub struct Scenario {
     /// Arbitrageurs against the external reference price.
     #[serde(default)]
     pub arbitrage: Arbitrage,
+    /// How the reference prices move and how traders' attention clusters.
+    #[serde(default)]
+    pub world: World,
     /// Injected abuse.
     #[serde(default)]
     pub abuse: Abuse,
@@ -199,7 +202,7 @@ fn default_instruments() -> Vec<Instrument> {
             jumps_per_hour: Some(NonNegative(3.0)),
             activity_weight: NonNegative(0.8),
             market_makers: 7,
-            quote_half_spread_ticks: 1,
+            quote_half_spread_ticks: 2,
         },
         Instrument {
             symbol: "MOCA-KRW".into(),
@@ -246,6 +249,16 @@ pub struct Retail {
     pub travel_share: Share,
     /// Share of accounts that sometimes connect through a foreign VPN.
     pub vpn_share: Share,
+    /// Share of limit orders sent inside the spread when it is wider than a
+    /// tick.
+    pub inside_share: Share,
+    /// Scale of the distance behind the best price of the other limit
+    /// orders, in ticks.
+    pub placement_scale_ticks: NonNegative,
+    /// Tail exponent of that distance; smaller rests more orders far away.
+    pub placement_tail: Positive,
+    /// Share of orders whose size is rounded to a round number.
+    pub round_size_share: Share,
 }
 
 impl Default for Retail {
@@ -257,10 +270,14 @@ impl Default for Retail {
             orders_per_session: Positive(5.0),
             order_gap_s: Positive(20.0),
             market_order_share: Share(0.35),
-            order_lifetime_s: Positive(240.0),
-            size_multiplier: Positive(1.75),
+            order_lifetime_s: Positive(20.0),
+            size_multiplier: Positive(8.0),
             travel_share: Share(0.05),
             vpn_share: Share(0.03),
+            inside_share: Share(0.0),
+            placement_scale_ticks: NonNegative(20.0),
+            placement_tail: Positive(0.7),
+            round_size_share: Share(0.85),
         }
     }
 }
@@ -286,8 +303,8 @@ impl Default for ApiTraders {
         ApiTraders {
             accounts: 120,
             order_gap_s: Positive(30.0),
-            order_lifetime_s: Positive(30.0),
-            taker_share: Share(0.3),
+            order_lifetime_s: Positive(1.0),
+            taker_share: Share(0.1),
             size_multiplier: Positive(0.5),
         }
     }
@@ -305,18 +322,35 @@ pub struct MarketMakers {
     pub level_step_ticks: i64,
     /// Quote size relative to the instrument's typical size.
     pub size_multiplier: Positive,
-    /// Ticks the fair price shifts per typical size of inventory.
+    /// Ticks the fair price shifts per typical size of inventory, at the
+    /// instrument's average volatility.
     pub inventory_skew_ticks: NonNegative,
+    /// Ticks added to the half spread per tick of realised one-second
+    /// volatility.
+    pub volatility_half_spread: NonNegative,
+    /// How far each maker's half spread strays from the common one, as a
+    /// share of it.
+    pub spread_dispersion: Share,
+    /// Ticks a quote may stray from where the maker wants it before it is
+    /// moved.
+    pub requote_tolerance_ticks: i64,
+    /// Ticks per second at most that the makers' fair price moves toward
+    /// the reference.
+    pub fair_speed_ticks_per_s: Positive,
 }
 
 impl Default for MarketMakers {
     fn default() -> MarketMakers {
         MarketMakers {
             refresh_ms: Positive(30.0),
-            levels: 4,
-            level_step_ticks: 1,
-            size_multiplier: Positive(0.4),
+            levels: 2,
+            level_step_ticks: 5,
+            size_multiplier: Positive(2.0),
             inventory_skew_ticks: NonNegative(0.3),
+            volatility_half_spread: NonNegative(2.0),
+            spread_dispersion: Share(0.4),
+            requote_tolerance_ticks: 1,
+            fair_speed_ticks_per_s: Positive(40.0),
         }
     }
 }
@@ -394,15 +428,60 @@ pub struct Arbitrage {
     pub threshold_ticks: i64,
     /// Order size relative to the instrument's typical size.
     pub size_multiplier: Positive,
+    /// The most taken in one order, in multiples of the order size.
+    pub max_clip: Positive,
 }
 
 impl Default for Arbitrage {
     fn default() -> Arbitrage {
         Arbitrage {
             accounts: 4,
-            check_gap_s: Positive(1.0),
+            check_gap_s: Positive(0.5),
             threshold_ticks: 4,
             size_multiplier: Positive(0.4),
+            max_clip: Positive(2.0),
+        }
+    }
+}
+
+/// The world outside the exchange: the reference prices' volatility and
+/// the self-exciting attention that paces every trader.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct World {
+    /// Standard deviation of a jump of a reference price, in one-second
+    /// volatilities.
+    pub jump_scale: NonNegative,
+    /// Half-life of the volatility's deviations from its mean, in seconds.
+    pub volatility_half_life_s: Positive,
+    /// Standard deviation of the log of the variance.
+    pub volatility_of_log_variance: NonNegative,
+    /// Mean rate of attention events per second; 0 turns clustering off.
+    pub attention_rate: NonNegative,
+    /// Expected attention events each event triggers, below 0.95.
+    pub attention_branching: Share,
+    /// Half-life of one attention event's excitation, in seconds.
+    pub attention_half_life_s: Positive,
+    /// Share of the reference variance that runs on the attention clock.
+    pub business_time: Share,
+    /// Exponent of traders' response to realised over average volatility.
+    pub volatility_response: NonNegative,
+    /// Half-life of the realised volatility's moving average, in seconds.
+    pub realised_volatility_half_life_s: Positive,
+}
+
+impl Default for World {
+    fn default() -> World {
+        World {
+            jump_scale: NonNegative(14.0),
+            volatility_half_life_s: Positive(300.0),
+            volatility_of_log_variance: NonNegative(0.6),
+            attention_rate: NonNegative(0.2),
+            attention_branching: Share(0.8),
+            attention_half_life_s: Positive(20.0),
+            business_time: Share(0.6),
+            volatility_response: NonNegative(1.0),
+            realised_volatility_half_life_s: Positive(30.0),
         }
     }
 }

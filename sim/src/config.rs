@@ -32,6 +32,9 @@ pub struct Config {
     pub execution: ExecutionConfig,
     /// Arbitrageurs trading the book toward an external reference price.
     pub arbitrage: ArbitrageConfig,
+    /// The world outside the exchange: how the reference prices move and
+    /// how traders' attention clusters.
+    pub world: WorldConfig,
     /// The injected abuse.
     pub abuse: AbuseConfig,
     /// Honest participants built to look like abusers, labelled in the
@@ -86,6 +89,17 @@ pub struct RetailConfig {
     pub travel_share: f64,
     /// Share of accounts that sometimes connect through a foreign VPN.
     pub vpn_share: f64,
+    /// Share of limit orders sent strictly inside the spread when it is
+    /// wider than a tick.
+    pub inside_share: f64,
+    /// Scale of the distance behind the best price at which the other
+    /// limit orders rest, in ticks.
+    pub placement_scale: f64,
+    /// Tail exponent of that distance: smaller puts more orders far from
+    /// the touch.
+    pub placement_tail: f64,
+    /// Share of orders whose size is rounded to a round number.
+    pub round_size_share: f64,
 }
 
 /// Small honest API traders.
@@ -114,8 +128,21 @@ pub struct MarketMakerConfig {
     pub level_step: i64,
     /// Quote size relative to the instrument's typical size.
     pub size_multiplier: f64,
-    /// Ticks the fair price is shifted per typical size of inventory.
+    /// Ticks the fair price is shifted per typical size of inventory, at
+    /// the instrument's average volatility.
     pub inventory_skew: f64,
+    /// Ticks added to the half spread per tick of realised volatility over
+    /// one second.
+    pub volatility_half_spread: f64,
+    /// How far each maker's half spread strays from the common one: each
+    /// draws its own factor between `1 - d` and `1 + d`.
+    pub spread_dispersion: f64,
+    /// A quote is moved only once it is this many ticks from where the
+    /// maker wants it.
+    pub requote_tolerance: i64,
+    /// How fast the maker's fair price follows the reference, in ticks per
+    /// second at most.
+    pub fair_speed: f64,
 }
 
 /// Momentum traders.
@@ -163,6 +190,35 @@ pub struct ArbitrageConfig {
     pub threshold: i64,
     /// Order size relative to the instrument's typical size.
     pub size_multiplier: f64,
+    /// The most it takes in one order, in multiples of its order size.
+    pub max_clip: f64,
+}
+
+/// The world outside the exchange.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorldConfig {
+    /// Standard deviation of a jump of a reference price, in one-second
+    /// volatilities.
+    pub jump_scale: f64,
+    /// Half-life of the reference volatility's deviations from its mean.
+    pub volatility_half_life: Nanos,
+    /// Standard deviation of the log of the reference variance.
+    pub volatility_of_log_variance: f64,
+    /// Mean rate of the self-exciting attention events.
+    pub attention_rate: f64,
+    /// Branching ratio of the attention process: the expected number of
+    /// events each event triggers, below one.
+    pub attention_branching: f64,
+    /// Half-life of one attention event's excitation.
+    pub attention_half_life: Nanos,
+    /// Share of the reference variance that runs on the attention clock
+    /// (trading time) rather than the calendar.
+    pub business_time: f64,
+    /// Exponent of traders' response to realised volatility: activity
+    /// scales with realised over average volatility to this power.
+    pub volatility_response: f64,
+    /// Half-life of the realised volatility's moving average.
+    pub realised_volatility_half_life: Nanos,
 }
 
 /// All injected abuse.

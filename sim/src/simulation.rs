@@ -52,7 +52,12 @@ impl Simulation {
             now: Nanos(0),
             exchange: Exchange::with_self_trade_prevention(specs, config.self_trade_prevention),
             instruments: config.instruments.clone(),
-            reference: Reference::new(config.seed, &config.instruments, config.duration),
+            reference: Reference::new(
+                config.seed,
+                &config.instruments,
+                &config.world,
+                config.duration,
+            ),
             participants: population.participants,
             queue: BinaryHeap::new(),
             next_wake_seq: 0,

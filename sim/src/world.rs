@@ -6,42 +6,50 @@
 //! with stochastic volatility and rare jumps. The volatility follows the
 //! discrete stochastic-volatility model of Taylor ("Modelling Financial
 //! Time Series", 1986): the log of the variance is an autoregressive
-//! process, here with a half-life of five minutes, whose mean is set so that
-//! the average variance is the instrument's configured one. Calm and
-//! turbulent stretches therefore alternate, which gives returns heavy tails
-//! at short horizons, volatility that clusters, and tails that thin out as
-//! the horizon grows. Market makers quote around the reference and
-//! arbitrageurs trade the book back toward it, which anchors the books.
+//! process whose mean is set so that the average variance is the
+//! instrument's configured one. Calm and turbulent stretches therefore
+//! alternate, which gives returns heavy tails at short horizons,
+//! volatility that clusters, and tails that thin out as the horizon grows.
+//!
+//! Traders' attention is a self-exciting point process (Hawkes, "Spectra
+//! of some self-exciting and mutually exciting point processes",
+//! Biometrika 1971): latent attention events arrive at a base rate, and
+//! each raises the rate of further events by an exponentially decaying
+//! kernel, so that busy moments breed more busy moments, as order flow
+//! does on real exchanges (Bacry, Mastromatteo and Muzy, "Hawkes processes
+//! in finance", 2015). Part of the reference variance runs on this
+//! attention clock rather than the calendar, after Clark's subordinated
+//! model of prices ("A subordinated stochastic process model with finite
+//! variance for speculative prices", Econometrica 1973): prices move most
+//! when most trading happens, which is what ties volume to volatility.
 //!
 //! The activity level says how busy traders are relative to an average
 //! moment: a U-shaped profile over the session (busy at the open and the
-//! close, as on every exchange with a session) times a surge after each
-//! jump of the reference, decaying with a half-life of a minute (news moves
-//! prices and brings traders in).
+//! close, as on every exchange with a session, and the reference variance
+//! follows the same profile), times the attention
+//! process, times a surge after each jump of the reference that decays with
+//! a half-life of a minute (news moves prices and brings traders in),
+//! times traders' response to the realised volatility of the reference
+//! (they trade more when prices move more).
 //!
-//! Everything here is drawn from its own random stream, so it depends only
+//! Everything here is drawn from its own random streams, so it depends only
 //! on the seed and the time.
 
-use rand_distr::{Distribution, Normal};
+use rand_distr::{Distribution, Normal, Poisson};
 
-use crate::config::InstrumentConfig;
+use crate::config::{InstrumentConfig, WorldConfig};
 use crate::rng::{self, Stream};
 use crate::types::{InstrumentId, Nanos, Price};
 
 const STEP: Nanos = Nanos::from_millis(25);
 
-/// Size of a jump relative to one second's volatility.
-const JUMP_SCALE: f64 = 15.0;
-
-/// Half-life of the log-variance's deviations from its mean.
-const VOL_HALF_LIFE_S: f64 = 300.0;
-
-/// Standard deviation of the log-variance around its mean.
-const VOL_OF_LOG_VARIANCE: f64 = 0.9;
-
 /// How much a jump adds to the activity level, and how fast that fades.
 const NEWS_SURGE: f64 = 1.5;
 const NEWS_HALF_LIFE_S: f64 = 60.0;
+
+/// Bounds of realised over average volatility in traders' response to it,
+/// so that one wild or dead stretch cannot stop or flood the market.
+const VOLATILITY_RATIO_RANGE: (f64, f64) = (0.25, 4.0);
 
 #[derive(Clone, Debug)]
 struct Walk {
@@ -49,10 +57,22 @@ struct Walk {
     /// Deviation of the log-variance from its mean.
     log_variance: f64,
     sigma_step: f64,
+    /// The configured volatility, in ticks per square-root second.
+    volatility: f64,
+    /// Moving average of the squared moves, in ticks squared per second.
+    realised_variance: f64,
     jump_probability: f64,
     jump_sigma: f64,
     min: i64,
     max: i64,
+}
+
+/// The self-exciting attention process, with an exponential kernel.
+#[derive(Clone, Debug)]
+struct Attention {
+    /// The intensity in excess of the base rate, in events per second.
+    excitation: f64,
+    rng: Stream,
 }
 
 /// The external reference prices.
@@ -61,6 +81,8 @@ pub struct Reference {
     walks: Vec<Walk>,
     next_step: Nanos,
     rng: Stream,
+    attention: Attention,
+    cfg: WorldConfig,
     session: Nanos,
     news: f64,
 }
@@ -68,7 +90,12 @@ pub struct Reference {
 impl Reference {
     /// Starts every walk at its instrument's initial price, for a session
     /// of the given length.
-    pub fn new(seed: u64, instruments: &[InstrumentConfig], session: Nanos) -> Reference {
+    pub fn new(
+        seed: u64,
+        instruments: &[InstrumentConfig],
+        world: &WorldConfig,
+        session: Nanos,
+    ) -> Reference {
         let step_secs = STEP.as_secs_f64();
         let walks = instruments
             .iter()
@@ -76,8 +103,10 @@ impl Reference {
                 level: i.initial_price.0 as f64,
                 log_variance: 0.0,
                 sigma_step: i.volatility * step_secs.sqrt(),
+                volatility: i.volatility,
+                realised_variance: i.volatility * i.volatility,
                 jump_probability: i.jumps_per_hour * step_secs / 3600.0,
-                jump_sigma: i.volatility * JUMP_SCALE,
+                jump_sigma: i.volatility * world.jump_scale,
                 min: i.spec.min_price.0,
                 max: i.spec.max_price.0,
             })
@@ -86,6 +115,8 @@ impl Reference {
             walks,
             next_step: STEP,
             rng: rng::stream(seed, "reference", 0),
+            attention: Attention { excitation: 0.0, rng: rng::stream(seed, "attention", 0) },
+            cfg: world.clone(),
             session,
             news: 0.0,
         }
@@ -94,18 +125,33 @@ impl Reference {
     /// Advances every walk up to and including `now`.
     pub fn advance_to(&mut self, now: Nanos) {
         let step_secs = STEP.as_secs_f64();
-        let persistence = (-std::f64::consts::LN_2 * step_secs / VOL_HALF_LIFE_S).exp();
-        let innovation = VOL_OF_LOG_VARIANCE * (1.0 - persistence * persistence).sqrt();
+        let decay = |half_life: Nanos| {
+            let h = half_life.as_secs_f64().max(1e-9);
+            (-std::f64::consts::LN_2 * step_secs / h).exp()
+        };
+        let persistence = decay(self.cfg.volatility_half_life);
+        let vol_of_log_variance = self.cfg.volatility_of_log_variance;
+        let innovation = vol_of_log_variance * (1.0 - persistence * persistence).sqrt();
         // The mean of the log-variance that makes the average variance one.
-        let mean = -VOL_OF_LOG_VARIANCE * VOL_OF_LOG_VARIANCE / 2.0;
+        let mean = -vol_of_log_variance * vol_of_log_variance / 2.0;
         let news_decay = (-std::f64::consts::LN_2 * step_secs / NEWS_HALF_LIFE_S).exp();
+        let realised_decay = decay(self.cfg.realised_volatility_half_life);
+        let attention_decay = decay(self.cfg.attention_half_life);
+        let business_time = self.cfg.business_time.clamp(0.0, 1.0);
 
         while self.next_step <= now {
             self.news *= news_decay;
+            self.step_attention(step_secs, attention_decay);
+            // Volatility has the same intraday U shape as activity
+            // (Andersen and Bollerslev, "Intraday periodicity and volatility
+            // persistence in financial markets", 1997).
+            let clock = (1.0 - business_time + business_time * self.attention_level())
+                * self.intraday_profile(self.next_step);
             for walk in &mut self.walks {
                 let shock: f64 = Normal::new(0.0, 1.0).map_or(0.0, |d| d.sample(&mut self.rng));
                 walk.log_variance = persistence * walk.log_variance + innovation * shock;
-                let sigma = walk.sigma_step * ((mean + walk.log_variance) / 2.0).exp();
+                let sigma =
+                    walk.sigma_step * ((mean + walk.log_variance) / 2.0).exp() * clock.sqrt();
                 let step = Normal::new(0.0, sigma).map_or(0.0, |d| d.sample(&mut self.rng));
                 let jump = if rand::Rng::random_bool(&mut self.rng, walk.jump_probability.min(1.0))
                 {
@@ -114,22 +160,96 @@ impl Reference {
                 } else {
                     0.0
                 };
+                let before = walk.level;
                 walk.level = (walk.level + step + jump).clamp(walk.min as f64, walk.max as f64);
+                let moved = walk.level - before;
+                walk.realised_variance = realised_decay * walk.realised_variance
+                    + (1.0 - realised_decay) * moved * moved / step_secs;
             }
             self.next_step += STEP;
         }
     }
 
+    /// Draws the attention events of one step and lets the excitation of
+    /// the earlier ones decay.
+    fn step_attention(&mut self, step_secs: f64, decay: f64) {
+        let rate = self.cfg.attention_rate;
+        if rate <= 0.0 {
+            return;
+        }
+        let branching = self.cfg.attention_branching.clamp(0.0, 0.99);
+        let half_life = self.cfg.attention_half_life.as_secs_f64().max(1e-9);
+        // With kernel `a e^(-bt)`, the branching ratio is `a / b`, and a base
+        // rate of `rate (1 - branching)` gives a mean intensity of `rate`.
+        let kernel_height = branching * std::f64::consts::LN_2 / half_life;
+        let intensity = rate * (1.0 - branching) + self.attention.excitation;
+        let events = Poisson::new((intensity * step_secs).max(1e-12))
+            .map_or(0.0, |d| d.sample(&mut self.attention.rng));
+        self.attention.excitation = self.attention.excitation * decay + kernel_height * events;
+    }
+
+    /// Returns the attention process's intensity over its mean: one on
+    /// average.
+    fn attention_level(&self) -> f64 {
+        let rate = self.cfg.attention_rate;
+        if rate <= 0.0 {
+            return 1.0;
+        }
+        let branching = self.cfg.attention_branching.clamp(0.0, 0.99);
+        (rate * (1.0 - branching) + self.attention.excitation) / rate
+    }
+
     /// Returns how busy traders are now relative to an average moment of
-    /// the session: the intraday profile times the surge after news. The
+    /// the session: the intraday profile times the attention process, the
+    /// surge after news, and the response to realised volatility. The
     /// profile is `0.6 + 1.2 (2x - 1)^2` at the fraction `x` of the session
     /// elapsed, which averages one over the session.
     pub fn activity(&self, now: Nanos) -> f64 {
+        self.intraday_profile(now)
+            * (1.0 + self.news)
+            * self.attention_level()
+            * self.volatility_response()
+    }
+
+    /// Returns the intraday profile `0.6 + 1.2 (2x - 1)^2` at the fraction
+    /// `x` of the session elapsed: busy at the open and the close, one on
+    /// average.
+    fn intraday_profile(&self, now: Nanos) -> f64 {
         let x =
             if self.session.0 == 0 { 0.5 } else { now.as_secs_f64() / self.session.as_secs_f64() };
         let x = x.clamp(0.0, 1.0);
-        let profile = 0.6 + 1.2 * (2.0 * x - 1.0).powi(2);
-        profile * (1.0 + self.news)
+        0.6 + 1.2 * (2.0 * x - 1.0).powi(2)
+    }
+
+    /// Returns traders' response to how much prices move: the mean over
+    /// the instruments of realised over average volatility, raised to the
+    /// configured power.
+    fn volatility_response(&self) -> f64 {
+        let exponent = self.cfg.volatility_response;
+        let moving: Vec<f64> = self
+            .walks
+            .iter()
+            .filter(|w| w.volatility > 0.0)
+            .map(|w| {
+                let (lo, hi) = VOLATILITY_RATIO_RANGE;
+                (w.realised_variance.sqrt() / w.volatility).clamp(lo, hi)
+            })
+            .collect();
+        if exponent == 0.0 || moving.is_empty() {
+            return 1.0;
+        }
+        (moving.iter().sum::<f64>() / moving.len() as f64).powf(exponent)
+    }
+
+    /// Returns the realised volatility of an instrument's reference price:
+    /// a moving average of its squared moves, in ticks per square-root
+    /// second.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the instrument does not exist.
+    pub fn realised_volatility(&self, instrument: InstrumentId) -> f64 {
+        self.walks[usize::from(instrument.0)].realised_variance.sqrt()
     }
 
     /// Returns an instrument's reference price, rounded to a tick.
@@ -172,9 +292,26 @@ mod tests {
         }
     }
 
+    /// A world with the stochastic volatility of the default market and no
+    /// attention clustering.
+    fn calm_world() -> WorldConfig {
+        WorldConfig {
+            jump_scale: 15.0,
+            volatility_half_life: Nanos::from_secs(300),
+            volatility_of_log_variance: 0.9,
+            attention_rate: 0.0,
+            attention_branching: 0.0,
+            attention_half_life: Nanos::from_secs(20),
+            business_time: 0.0,
+            volatility_response: 0.0,
+            realised_volatility_half_life: Nanos::from_secs(30),
+        }
+    }
+
     /// One-second returns of the reference over a long session.
     fn returns(seconds: u64) -> Vec<f64> {
-        let mut reference = Reference::new(7, &[instrument(10.0)], Nanos::from_secs(seconds));
+        let mut reference =
+            Reference::new(7, &[instrument(10.0)], &calm_world(), Nanos::from_secs(seconds));
         let mut last = reference.walks[0].level;
         (1..=seconds)
             .map(|s| {
@@ -218,7 +355,7 @@ mod tests {
     #[test]
     fn activity_is_u_shaped_and_surges_after_news() {
         let session = Nanos::from_secs(1000);
-        let mut reference = Reference::new(1, &[instrument(1.0)], session);
+        let mut reference = Reference::new(1, &[instrument(1.0)], &calm_world(), session);
         let open = reference.activity(Nanos(0));
         let noon = reference.activity(Nanos::from_secs(500));
         let close = reference.activity(session);
@@ -227,5 +364,41 @@ mod tests {
         assert!(reference.activity(Nanos::from_secs(500)) > 2.0 * noon);
         reference.advance_to(Nanos::from_secs(600));
         assert!(reference.news < NEWS_SURGE * 0.25, "news fades: {}", reference.news);
+    }
+
+    #[test]
+    fn attention_clusters_and_averages_one() {
+        let mut world = calm_world();
+        world.attention_rate = 0.5;
+        world.attention_branching = 0.8;
+        let seconds = 40_000;
+        let mut reference =
+            Reference::new(3, &[instrument(1.0)], &world, Nanos::from_secs(seconds));
+        let levels: Vec<f64> = (1..=seconds)
+            .map(|s| {
+                reference.advance_to(Nanos::from_secs(s));
+                reference.attention_level()
+            })
+            .collect();
+        let n = levels.len() as f64;
+        let mean = levels.iter().sum::<f64>() / n;
+        assert!((0.8..1.2).contains(&mean), "mean attention {mean:.3}");
+
+        // Busy seconds follow busy seconds.
+        let var = levels.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+        let cov10 =
+            levels.iter().zip(&levels[10..]).map(|(x, y)| (x - mean) * (y - mean)).sum::<f64>()
+                / (n - 10.0);
+        assert!(var > 0.05, "attention variance {var:.3}");
+        assert!(cov10 / var > 0.3, "autocorrelation at 10 s: {:.3}", cov10 / var);
+    }
+
+    #[test]
+    fn realised_volatility_tracks_the_moves() {
+        let mut reference =
+            Reference::new(5, &[instrument(4.0)], &calm_world(), Nanos::from_secs(600));
+        reference.advance_to(Nanos::from_secs(600));
+        let realised = reference.realised_volatility(InstrumentId(0));
+        assert!((1.0..16.0).contains(&realised), "realised volatility {realised:.2}");
     }
 }

@@ -617,8 +617,10 @@ struct RoundLotSession {
 /// A retail trader on one instrument who, in each session, keeps one order
 /// of its round size resting on one side: one tick inside the spread
 /// whenever the spread is two ticks or more, at the touch otherwise. It
-/// rests another each time one fills, and replaces its order with a fresh
-/// round lot when others have taken part of it.
+/// rests another each time one fills, replaces its order with a fresh
+/// round lot when others have taken part of it, and steps inside again
+/// when others join its price; outbid, it waits where it is, so quoters do
+/// not outbid one another until the spread closes.
 pub(crate) struct RoundLotQuoter {
     pub(crate) access: Access,
     pub(crate) instrument: InstrumentId,
@@ -663,19 +665,19 @@ impl Agent for RoundLotQuoter {
 
         // An order that no longer rests has filled. One that others have
         // partly taken is replaced by a whole round lot, and one that shares
-        // its price with others, or is outbid, steps inside the spread as
-        // soon as the spread leaves room.
+        // the best price with others steps inside the spread as soon as the
+        // spread leaves room.
         let side = session.side;
         let room = |ctx: &Ctx<'_>| {
             let touch = ctx.touch(self.instrument);
             matches!((touch.bid, touch.ask), (Some(b), Some(a)) if a.0 - b.0 >= 2)
         };
         if let Some((order, price)) = self.order {
-            let alone_at_best = ctx.touch(self.instrument).best(side) == Some(price)
-                && ctx.book(self.instrument).depth_at(side, price) == self.lot;
+            let shares_best = ctx.touch(self.instrument).best(side) == Some(price)
+                && ctx.book(self.instrument).depth_at(side, price) != self.lot;
             match ctx.exchange.resting_qty(order) {
                 None => self.order = None,
-                Some(left) if left < self.lot || (room(ctx) && !alone_at_best) => {
+                Some(left) if left < self.lot || (room(ctx) && shares_best) => {
                     ctx.cancel(self.access, order);
                     self.order = None;
                 }

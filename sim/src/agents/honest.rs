@@ -5,6 +5,18 @@
 //! abusers to a careless rule: market makers cancel most of what they
 //! place, mobile retail traders change IP address between sessions, and
 //! some retail traders connect through foreign VPN exits.
+//!
+//! The models they follow: market makers quote after Avellaneda and
+//! Stoikov ("High-frequency trading in a limit order book", Quantitative
+//! Finance 2008), around a reservation price shifted against their
+//! inventory with a half spread that widens with volatility; retail limit
+//! orders rest at distances from the best price with a power-law tail, as
+//! Bouchaud, Mézard and Potters measured ("Statistical properties of stock
+//! order books: empirical results and models", Quantitative Finance 2002),
+//! with sizes clustered at round numbers as people type them; arbitrageurs
+//! trade the book toward the external reference one clip at a time; and
+//! everyone's pace follows the self-exciting activity of
+//! [`crate::world::Reference::activity`].
 
 use std::collections::VecDeque;
 
@@ -64,20 +76,19 @@ pub(crate) fn earliest(action: Nanos, due: Option<Nanos>) -> Nanos {
     due.map_or(action, |d| d.min(action))
 }
 
-/// Share of retail orders whose size is rounded to a round number.
-const ROUND_SIZE_SHARE: f64 = 0.6;
-
-/// Rounds a size the way a person would type it: to a multiple of 5, 10 or
+/// Rounds a size the way a person would type it: to a multiple of 10 or
 /// 50 lots as it grows, never to zero.
-fn round_size(qty: Qty) -> Qty {
+pub(crate) fn round_size(qty: Qty) -> Qty {
     let step = match qty.0 {
         q if q >= 200 => 50,
-        q if q >= 40 => 10,
-        q if q >= 8 => 5,
+        q if q >= 8 => 10,
         _ => 1,
     };
     Qty(((qty.0 + step / 2) / step * step).max(1))
 }
+
+/// The farthest behind the best price a retail limit order rests, in ticks.
+const MAX_PLACEMENT_TICKS: f64 = 400.0;
 
 /// A retail trader on the web or mobile front end.
 ///
@@ -152,7 +163,7 @@ pub(crate) fn place_retail_order(
     let instrument = ctx.pick_instrument();
     let side = ctx.side();
     let mut qty = ctx.qty(instrument, cfg.size_multiplier);
-    if ctx.chance(ROUND_SIZE_SHARE) {
+    if ctx.chance(cfg.round_size_share) {
         qty = round_size(qty);
     }
     let touch = ctx.touch(instrument);
@@ -161,19 +172,21 @@ pub(crate) fn place_retail_order(
         return;
     }
 
-    // Passive orders cluster at the touch and thin out behind it; a few
-    // improve the price when the spread leaves room.
+    // A few orders improve the price when the spread leaves room; the rest
+    // rest at or behind the best price, at a distance with a power-law
+    // tail (Bouchaud, Mézard and Potters 2002).
     let best = ctx.passive_price(instrument, side);
     let spread = match (touch.bid, touch.ask) {
         (Some(b), Some(a)) => a.0 - b.0,
         _ => 1,
     };
-    let behind = if spread > 1 && ctx.chance(0.25) {
-        -1
+    let behind = if spread > 1 && ctx.chance(cfg.inside_share) {
+        -ctx.rng.random_range(1..spread)
     } else {
-        let g = rand_distr::Geometric::new(0.45)
-            .map_or(0, |d| rand_distr::Distribution::sample(&d, ctx.rng));
-        g.min(20) as i64
+        let u: f64 = ctx.rng.random_range(f64::EPSILON..1.0);
+        let tail = cfg.placement_tail.max(0.1);
+        let distance = cfg.placement_scale * (u.powf(-1.0 / tail) - 1.0);
+        distance.min(MAX_PLACEMENT_TICKS) as i64
     };
     let price = best - side.sign() * behind;
     if price.0 <= 0 {
@@ -245,24 +258,50 @@ impl Agent for ApiTrader {
 pub(crate) struct Quote {
     id: OrderId,
     side: Side,
+    level: u32,
     price: Price,
     known_qty: Qty,
 }
 
-/// A market maker: quotes several levels on both sides around the
-/// reference price, skewed against its inventory, and requotes whenever the
-/// fair price moves. Most of what it places is cancelled, which is normal.
+/// How far inventory may shift a maker's quotes, in half spreads.
+const MAX_SKEW_HALF_SPREADS: f64 = 2.0;
+
+/// A market maker after Avellaneda and Stoikov (2008): it quotes a few
+/// levels on both sides of a reservation price, the fair price shifted
+/// against its inventory by more when volatility is high, with a half
+/// spread that grows with the realised volatility of the reference. Its
+/// fair price follows the reference at a bounded speed, so that after a
+/// jump it reprices over a few seconds, as a desk would that hedges on
+/// another venue, rather than all at once. Each maker has its own appetite
+/// for risk, so their spreads differ and the best quote on each side is
+/// usually one maker's alone. A quote keeps its place until it is a
+/// tolerance or more from where the maker wants it; most are cancelled
+/// unfilled, which is normal.
 pub(crate) struct MarketMaker {
     pub(crate) cfg: MarketMakerConfig,
     pub(crate) access: Access,
     pub(crate) instrument: InstrumentId,
     pub(crate) quotes: Vec<Quote>,
     pub(crate) inventory: i64,
+    /// The fair price and when it was last moved; `None` before the first
+    /// wake.
+    fair: Option<(f64, Nanos)>,
+    /// This maker's half spread relative to the common one, drawn at the
+    /// first wake.
+    spread_factor: f64,
 }
 
 impl MarketMaker {
     pub(crate) fn new(cfg: MarketMakerConfig, access: Access, instrument: InstrumentId) -> Self {
-        MarketMaker { cfg, access, instrument, quotes: Vec::new(), inventory: 0 }
+        MarketMaker {
+            cfg,
+            access,
+            instrument,
+            quotes: Vec::new(),
+            inventory: 0,
+            fair: None,
+            spread_factor: 1.0,
+        }
     }
 
     /// Learns the fills since the last wake from what is left of each quote.
@@ -276,32 +315,83 @@ impl MarketMaker {
         });
         self.inventory = inventory;
     }
+
+    /// Moves the fair price toward the reference, at most at the maker's
+    /// speed, and returns it.
+    fn follow_reference(&mut self, ctx: &mut Ctx<'_>) -> f64 {
+        let reference = ctx.reference(self.instrument).0 as f64;
+        let fair = match self.fair {
+            None => {
+                let d = self.cfg.spread_dispersion.clamp(0.0, 0.95);
+                if d > 0.0 {
+                    self.spread_factor = ctx.rng.random_range(1.0 - d..1.0 + d);
+                }
+                reference
+            }
+            Some((fair, since)) => {
+                let most = self.cfg.fair_speed * (ctx.now.0 - since.0) as f64 / 1e9;
+                fair + (reference - fair).clamp(-most, most)
+            }
+        };
+        self.fair = Some((fair, ctx.now));
+        fair
+    }
+
+    /// Returns the prices the maker wants on each level of each side.
+    fn wanted(&mut self, ctx: &mut Ctx<'_>) -> Vec<(Side, u32, Price)> {
+        let fair = self.follow_reference(ctx);
+        let inst = ctx.instrument(self.instrument);
+        let typical = inst.typical_qty.0.max(1) as f64;
+        let average_volatility = inst.volatility;
+        let base_half_spread = inst.quote_half_spread as f64;
+        let volatility = ctx.reference.realised_volatility(self.instrument);
+
+        // The half spread widens with volatility; the reservation price
+        // moves against inventory in proportion to the variance, as the
+        // Avellaneda-Stoikov reservation price does, within a bound.
+        let half_spread =
+            (base_half_spread + self.cfg.volatility_half_spread * volatility) * self.spread_factor;
+        let variance_ratio = if average_volatility > 0.0 {
+            (volatility / average_volatility).powi(2).clamp(0.25, 4.0)
+        } else {
+            1.0
+        };
+        let most = MAX_SKEW_HALF_SPREADS * half_spread;
+        let skew = (self.cfg.inventory_skew * variance_ratio * self.inventory as f64 / typical)
+            .clamp(-most, most);
+        let reservation = fair - skew;
+
+        let step = self.cfg.level_step;
+        let bid = Price((reservation - half_spread).floor() as i64);
+        let ask = Price(((reservation + half_spread).ceil() as i64).max(bid.0 + 1));
+        (0..self.cfg.levels)
+            .flat_map(|l| {
+                let away = i64::from(l) * step;
+                [(Side::Buy, l, bid - away), (Side::Sell, l, ask + away)]
+            })
+            .collect()
+    }
 }
 
 impl Agent for MarketMaker {
     fn wake(&mut self, ctx: &mut Ctx<'_>) -> Option<Nanos> {
         self.reconcile(ctx);
-        let typical = ctx.instrument(self.instrument).typical_qty.0.max(1) as f64;
-        let skew = (self.cfg.inventory_skew * self.inventory as f64 / typical).round() as i64;
-        let fair = ctx.reference(self.instrument) - skew;
-        let half_spread = ctx.instrument(self.instrument).quote_half_spread;
+        let wanted = self.wanted(ctx);
+        let tolerance = self.cfg.requote_tolerance.max(1);
 
-        let desired = |side: Side, level: u32| -> Price {
-            let distance = half_spread + i64::from(level) * self.cfg.level_step;
-            fair - side.sign() * distance
-        };
-        let wanted: Vec<(Side, Price)> = (0..self.cfg.levels)
-            .flat_map(|l| {
-                [(Side::Buy, desired(Side::Buy, l)), (Side::Sell, desired(Side::Sell, l))]
-            })
-            .collect();
-
-        // Pull quotes that are no longer wanted; keep the rest and their
-        // queue priority.
+        // Pull quotes that have strayed too far from where they are
+        // wanted; keep the rest and their queue priority. The best quotes
+        // are kept where they should be; those behind them, which matter
+        // less, are let stray one level step further.
         let access = self.access;
+        let step = self.cfg.level_step;
         let mut kept = Vec::with_capacity(self.quotes.len());
         for q in self.quotes.drain(..) {
-            if wanted.contains(&(q.side, q.price)) {
+            let close = wanted.iter().any(|&(side, level, price)| {
+                let tolerance = if level == 0 { tolerance } else { tolerance + step };
+                side == q.side && level == q.level && (price.0 - q.price.0).abs() < tolerance
+            });
+            if close {
                 kept.push(q);
             } else if let Some(left) = ctx.cancel(access, q.id) {
                 self.inventory += q.side.sign() * (q.known_qty - left).0;
@@ -311,8 +401,8 @@ impl Agent for MarketMaker {
 
         // Place what is missing, never crossing the other side: a maker
         // does not take.
-        for (side, price) in wanted {
-            if price.0 <= 0 || self.quotes.iter().any(|q| q.side == side && q.price == price) {
+        for (side, level, price) in wanted {
+            if price.0 <= 0 || self.quotes.iter().any(|q| q.side == side && q.level == level) {
                 continue;
             }
             let touch = ctx.touch(self.instrument);
@@ -323,10 +413,17 @@ impl Agent for MarketMaker {
             if crosses {
                 continue;
             }
-            // Market makers quote consistent sizes, unlike retail traders.
-            let qty = ctx.qty_spread(self.instrument, self.cfg.size_multiplier, 0.25);
+            // Market makers quote consistent, round sizes, unlike retail
+            // traders.
+            let qty = round_size(ctx.qty_spread(self.instrument, self.cfg.size_multiplier, 0.25));
             if let Some(placed) = ctx.limit(access, self.instrument, side, price, qty) {
-                self.quotes.push(Quote { id: placed.id, side, price, known_qty: placed.resting });
+                self.quotes.push(Quote {
+                    id: placed.id,
+                    side,
+                    level,
+                    price,
+                    known_qty: placed.resting,
+                });
             }
         }
         Some(ctx.now + ctx.jitter(self.cfg.refresh, 0.5, 1.5))
@@ -425,13 +522,11 @@ impl Agent for Execution {
     }
 }
 
-/// How many of its usual order sizes an arbitrageur takes at most at once.
-const ARBITRAGE_CAP: f64 = 5.0;
-
 /// An arbitrageur: when the book's touch strays from the external
-/// reference price by more than its threshold, it takes all the depth
-/// priced beyond the threshold (up to a risk cap), which pulls the book back
-/// to the reference as arbitrage between venues does.
+/// reference price by more than its threshold, it takes the depth priced
+/// beyond the threshold, one clip at a time (at most its clip size per
+/// look), which works the book back toward the reference over several
+/// trades, as arbitrage between venues does, instead of sweeping it in one.
 pub(crate) struct Arbitrageur {
     pub(crate) cfg: ArbitrageConfig,
     pub(crate) access: Access,
@@ -464,8 +559,10 @@ impl Agent for Arbitrageur {
                 })
                 .map(|l| l.qty.0)
                 .sum();
-            let cap = ctx.qty(self.instrument, self.cfg.size_multiplier * ARBITRAGE_CAP);
-            let qty = Qty(mispriced.min(cap.0));
+            // It sends its clip whole and lets the limit price stop it,
+            // so its orders seldom fill exactly.
+            let clip = ctx.qty(self.instrument, self.cfg.size_multiplier * self.cfg.max_clip);
+            let qty = if mispriced > 0 { clip } else { Qty::ZERO };
             if qty > Qty::ZERO {
                 ctx.submit(self.access, OrderRequest::ioc(self.instrument, side, limit, qty));
             }
@@ -480,7 +577,7 @@ mod tests {
 
     #[test]
     fn sizes_round_as_people_type_them() {
-        let cases = [(1, 1), (3, 3), (8, 10), (12, 10), (13, 15), (44, 40), (46, 50), (230, 250)];
+        let cases = [(1, 1), (3, 3), (8, 10), (12, 10), (15, 20), (44, 40), (46, 50), (230, 250)];
         for (raw, rounded) in cases {
             assert_eq!(round_size(Qty(raw)), Qty(rounded), "{raw}");
         }
