@@ -124,10 +124,23 @@ pub fn parse(source: &str, file: &str) -> Result<Loaded, ScenarioError> {
             Some(path) => path.to_owned(),
             None => locate::key_on_line(source, offset).unwrap_or_default(),
         };
-        let mut message = e.message().trim().to_owned();
+        let mut message = plain_words(e.message().trim());
         if field == "instrument" && message.contains("expected a sequence") {
             message.push_str("; write each instrument as its own [[instrument]] table");
         }
+
+        // A missing field has no position of its own: serde points at the
+        // table that lacks it (its first key, or the top of the file).
+        let (field, message) = match missing_field(&message) {
+            Some(missing) => {
+                let field = match parent_of(&field, locator.path_at(offset).is_some()) {
+                    Some(table) => format!("{table}.{missing}"),
+                    None => missing.to_owned(),
+                };
+                (field, "required, and missing: it has no default".to_owned())
+            }
+            None => (field, message),
+        };
         ScenarioError::Invalid { file: file.to_owned(), line, column, field, message }
     })?;
 
@@ -161,6 +174,50 @@ pub fn parse(source: &str, file: &str) -> Result<Loaded, ScenarioError> {
     let grace = Nanos::from_secs_f64(scenario.scoring.grace_s.0);
     let api_share = scenario.api_share.0;
     Ok(Loaded { scenario, source: source.to_owned(), config, grace, api_share })
+}
+
+/// Returns the name in serde's "missing field `name`" message.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
+/// Returns the table that holds `field`, a path the locator found at the
+/// error (`located`), or `field` itself when the locator found none and
+/// `field` is a table: `None` for the top level.
+fn parent_of(field: &str, located: bool) -> Option<&str> {
+    if !located {
+        // Only a key guessed from the line, which names no table.
+        return None;
+    }
+    match field.rfind('.') {
+        Some(cut) => Some(&field[..cut]),
+        None if field.ends_with(']') => Some(field),
+        None => None,
+    }
+}
+
+/// Rewords the type names serde puts in its messages in the words of the
+/// scenario file.
+fn plain_words(message: &str) -> String {
+    let mut out = message.to_owned();
+    for (rust, plain) in [
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        ("expected u32", "expected a whole number from 0 to 4294967295"),
+        ("expected u64", "expected a whole number from 0 to 18446744073709551615"),
+        (
+            "expected i64",
+            "expected a whole number from -9223372036854775808 to 9223372036854775807",
+        ),
+        (" as i128", " (too large)"),
+        ("wanted string or table", "expected a name in quotes"),
+    ] {
+        out = out.replace(rust, plain);
+    }
+    if let Some(at) = out.find("expected struct ") {
+        out.truncate(at);
+        out.push_str("expected a table of settings");
+    }
+    out
 }
 
 /// Checks the relations between values that no single field can check.
@@ -220,6 +277,13 @@ fn check(s: &Scenario) -> Result<(), (Vec<String>, String)> {
         let found = s.duration_s.0;
         return fail(
             "duration_s",
+            format!("expected at most {MAX_DURATION_S} seconds (31 days), found {found}"),
+        );
+    }
+    if s.scoring.grace_s.0 > MAX_DURATION_S {
+        let found = s.scoring.grace_s.0;
+        return fail(
+            "scoring.grace_s",
             format!("expected at most {MAX_DURATION_S} seconds (31 days), found {found}"),
         );
     }

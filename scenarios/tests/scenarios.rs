@@ -264,3 +264,34 @@ fn absurd_decoy_counts_and_misspelt_decoy_fields_are_refused() {
     assert_eq!((line, field.as_str()), (3, "decoys.shared_ip"));
     assert!(message.contains("unknown field"), "{message}");
 }
+
+#[test]
+fn a_missing_required_field_is_named_itself_not_the_key_beside_it() {
+    let (line, field, message) = invalid("duration_s = 60\nseed = 3\n");
+    assert_eq!((line, field.as_str()), (1, "name"));
+    assert_eq!(message, "required, and missing: it has no default");
+
+    let (line, field, _) = invalid("name = \"x\"\n[[instrument]]\nsymbol = \"A-KRW\"\n");
+    assert_eq!((line, field.as_str()), (2, "instrument[0].krw_per_tick"));
+}
+
+#[test]
+fn type_errors_speak_of_numbers_and_tables_not_rust_types() {
+    let (_, field, message) = invalid("name = \"x\"\n[retail]\naccounts = 3.5\n");
+    assert_eq!(field, "retail.accounts");
+    assert!(message.ends_with("expected a whole number from 0 to 4294967295"), "{message}");
+
+    let (_, _, message) = invalid("name = \"x\"\nseed = -5\n");
+    assert!(message.ends_with("expected a whole number from 0 to 18446744073709551615"));
+
+    let (_, field, message) = invalid("name = \"x\"\n[abuse]\nspoofing = 3\n");
+    assert_eq!(field, "abuse.spoofing");
+    assert!(message.ends_with("expected a table of settings"), "{message}");
+}
+
+#[test]
+fn a_grace_period_longer_than_any_session_is_refused() {
+    let (line, field, message) = invalid("name = \"x\"\n[scoring]\ngrace_s = 1e300\n");
+    assert_eq!((line, field.as_str()), (3, "scoring.grace_s"));
+    assert!(message.starts_with("expected at most 2678400 seconds"), "{message}");
+}
