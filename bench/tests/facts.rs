@@ -320,3 +320,19 @@ fn facts_of_a_simulation_alone_print_a_value_per_measure() {
     let defined = rows.iter().filter(|r| r["value"].is_number()).count();
     assert_eq!(defined, rows.len(), "a simulated book defines every measure: {rows:?}");
 }
+
+/// The mean spread, in ticks, of BTC-KRW on the small scenario with its
+/// reference volatility scaled by `factor`.
+fn mean_spread_with_volatility(factor: f64) -> f64 {
+    let mut small = load("small").expect("the built-in small scenario");
+    small.config.instruments[0].volatility *= factor;
+    let facts = simulate(&small, Some(4), Some("BTC-KRW"), View::Full, &ProgressBar::hidden());
+    facts.expect("the simulation runs").measurements.spread.mean_ticks.expect("a two-sided book")
+}
+
+#[test]
+fn market_makers_widen_the_spread_when_the_reference_is_volatile() {
+    let calm = mean_spread_with_volatility(0.5);
+    let volatile = mean_spread_with_volatility(2.0);
+    assert!(volatile > 1.5 * calm, "mean spread {calm:.2} ticks calm, {volatile:.2} volatile");
+}
