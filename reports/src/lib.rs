@@ -15,6 +15,7 @@
 
 mod document;
 mod error;
+pub mod series;
 mod table;
 
 pub use document::{
