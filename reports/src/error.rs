@@ -1,4 +1,4 @@
-//! The errors of reading a results document.
+//! The errors of reading a results document and of rendering it.
 //!
 //! Each error says where in the text the problem lies (line and column,
 //! both counted from 1) and what was expected there, so a user can fix a
@@ -22,6 +22,24 @@ pub enum ReportError {
         /// `detectors[2].precision`; `None` at the top of the document.
         field: Option<String>,
         /// What went wrong, naming the field or token when known.
+        message: String,
+    },
+
+    /// A chart could not be drawn.
+    #[error("chart `{chart}` could not be drawn: {message}")]
+    Draw {
+        /// The chart's name.
+        chart: String,
+        /// What plotters or the image encoder said.
+        message: String,
+    },
+
+    /// A report file could not be written.
+    #[error("cannot write {path}: {message}")]
+    Write {
+        /// The file, as it would be named once complete.
+        path: String,
+        /// What the system said.
         message: String,
     },
 
