@@ -70,6 +70,37 @@ fn run_out_writes_the_document_the_page_and_its_pngs_and_report_redraws_them_ali
         ]
     );
 
+    // The charts' delays and curves are the scorer's figures: the
+    // percentiles of the delays are the table's, and each curve ends at
+    // the run's own precision and recall.
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    let score = |name: &serde_json::Value, kind: &serde_json::Value| {
+        doc["detectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == *name && d["kind"] == *kind)
+            .cloned()
+            .unwrap()
+    };
+    for delays in doc["charts"]["delays"].as_array().unwrap() {
+        let values: Vec<f64> =
+            delays["delays_ms"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let scored = score(&delays["detector"], &delays["kind"]);
+        assert_eq!(values.len() as u64, scored["detected"].as_u64().unwrap());
+        let rank = |p: usize| values.get((p * values.len()).div_ceil(100).max(1) - 1).copied();
+        assert_eq!(rank(50), scored["delay_p50_ms"].as_f64(), "{delays}");
+        assert_eq!(rank(90), scored["delay_p90_ms"].as_f64(), "{delays}");
+    }
+    for curve in doc["charts"]["pr_curves"].as_array().unwrap() {
+        let scored = score(&curve["detector"], &curve["kind"]);
+        let last = curve["points"].as_array().unwrap().last().unwrap();
+        assert_eq!(last["precision"], scored["precision"], "{curve}");
+        assert_eq!(last["recall"], scored["recall"], "{curve}");
+        assert_eq!(last["alerts"], scored["alerts"], "{curve}");
+    }
+
     let again = dir.path().join("again");
     let report = surveil(&[
         "report",
