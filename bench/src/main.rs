@@ -13,6 +13,7 @@ use surveil_bench::facts::{
 use surveil_bench::pipeline::PipelineOptions;
 use surveil_bench::replay::{self, OnError, ReplayError};
 use surveil_bench::run::{RunRequest, run};
+use surveil_reports::series::FactsCharts;
 use surveil_reports::{RunReport, html};
 use surveil_scenarios::library;
 use tracing_subscriber::EnvFilter;
@@ -91,6 +92,13 @@ enum Command {
         /// earlier report there are replaced.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+
+        /// Also draw the return distribution and the autocorrelation of
+        /// absolute returns from this output of `surveil facts --json`
+        /// (of a scenario, or of one set against a real day), in place of
+        /// any the document carries.
+        #[arg(long, value_name = "FACTS.json")]
+        facts: Option<PathBuf>,
     },
 
     /// Replay a LOBSTER message file through the order book; given the
@@ -265,13 +273,22 @@ fn execute(command: Command) -> Result<(), Failure> {
             let text = if json { report.to_json() } else { surveil_reports::render_table(&report) };
             write_stdout(&text).map_err(Failure::Run)
         }
-        Command::Report { run, out } => {
+        Command::Report { run, out, facts } => {
             let text = std::fs::read_to_string(&run)
                 .with_context(|| format!("cannot read {}", run.display()))
                 .map_err(Failure::BadInput)?;
-            let report = RunReport::from_json(&text)
+            let mut report = RunReport::from_json(&text)
                 .with_context(|| run.display().to_string())
                 .map_err(Failure::BadInput)?;
+            if let Some(path) = facts {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))
+                    .map_err(Failure::BadInput)?;
+                let charts = FactsCharts::from_facts_json(&text)
+                    .with_context(|| path.display().to_string())
+                    .map_err(Failure::BadInput)?;
+                report.charts.facts = Some(charts);
+            }
             html::write_report(&report, &out)
                 .context("cannot write the report")
                 .map_err(Failure::Run)?;

@@ -342,3 +342,40 @@ fn report_page_renders_in_headless_chromium_without_errors() {
     assert!(check.contains("errors=3;"), "{check}");
     assert!(!rendered.console.is_empty());
 }
+
+#[test]
+fn report_with_facts_draws_the_return_distribution_and_autocorrelation() {
+    let (dir, out) = small_report();
+    let facts = surveil(&["facts", "small", "--json"]);
+    assert!(facts.status.success(), "{}", stderr(&facts));
+    let facts_path = dir.path().join("FACTS.json");
+    std::fs::write(&facts_path, &facts.stdout).unwrap();
+
+    let with_facts = dir.path().join("with-facts");
+    let report = surveil(&[
+        "report",
+        out.join("run.json").to_str().unwrap(),
+        "--facts",
+        facts_path.to_str().unwrap(),
+        "--out",
+        with_facts.to_str().unwrap(),
+    ]);
+    assert!(report.status.success(), "{}", stderr(&report));
+    let names = pngs(&with_facts);
+    assert!(names.contains(&"returns.png".to_owned()), "{names:?}");
+    assert!(names.contains(&"abs-return-acf.png".to_owned()), "{names:?}");
+    let page = std::fs::read_to_string(with_facts.join("report.html")).unwrap();
+    assert!(page.contains("simulated small (seed 1)"), "the session is named");
+
+    // A results document is no facts document.
+    let refused = surveil(&[
+        "report",
+        out.join("run.json").to_str().unwrap(),
+        "--facts",
+        out.join("run.json").to_str().unwrap(),
+        "--out",
+        with_facts.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("missing field `return_series`"), "{}", stderr(&refused));
+}

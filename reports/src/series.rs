@@ -12,6 +12,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::ReportError;
+
 /// The most intervals a price and volume series is cut into.
 pub const MAX_BUCKETS: usize = 400;
 
@@ -148,6 +150,31 @@ pub struct FactsCharts {
     pub sessions: Vec<ReturnSeries>,
 }
 
+impl FactsCharts {
+    /// Reads the return statistics from a document written by `surveil
+    /// facts --json`, of one session or of a comparison; every other field
+    /// of it is ignored.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ReportError::Malformed`] with the line, column and field
+    /// when the text is not JSON or its `return_series` is missing or of
+    /// the wrong shape.
+    pub fn from_facts_json(text: &str) -> Result<FactsCharts, ReportError> {
+        #[derive(Deserialize)]
+        struct Facts {
+            return_series: Vec<ReturnSeries>,
+        }
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let facts: Facts = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+            let path = err.path().to_string();
+            ReportError::from_json(err.inner(), (path != ".").then_some(path))
+        })?;
+        deserializer.end().map_err(|err| ReportError::from_json(&err, None))?;
+        Ok(FactsCharts { sessions: facts.return_series })
+    }
+}
+
 /// The distribution and autocorrelation of one session's returns.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReturnSeries {
@@ -170,6 +197,20 @@ pub struct ReturnSeries {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn facts_document_gives_its_return_series() {
+        let series = charts().facts.unwrap().sessions;
+        let text = serde_json::json!({"source": {"kind": "simulated"}, "return_series": series});
+        let read = FactsCharts::from_facts_json(&text.to_string()).unwrap();
+        assert_eq!(read.sessions, series);
+
+        let err = FactsCharts::from_facts_json("{\"rows\": []}").unwrap_err().to_string();
+        assert!(err.contains("missing field `return_series`"), "{err}");
+        let text = serde_json::json!({"return_series": [{"label": 3}]}).to_string();
+        let err = FactsCharts::from_facts_json(&text).unwrap_err().to_string();
+        assert!(err.contains("field `return_series[0].label`"), "{err}");
+    }
 
     /// Builds chart data with every chart's input present, small enough to
     /// read: two instruments over ten 6-second intervals.

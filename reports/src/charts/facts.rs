@@ -11,9 +11,10 @@ use crate::RunReport;
 
 /// How to read the return distribution.
 pub const RETURNS_CAPTION: &str = "The density of returns standardised to mean 0 and variance 1, \
-    per session, on a logarithmic axis, against the standard normal density (dashed). Real \
-    returns have heavier tails than the normal: more mass far from the centre. Empty bins are \
-    left out.";
+    per session, on a logarithmic axis, against the standard normal density (dashed), in bins \
+    of a quarter of a standard deviation; a line joins neighbouring bins only, empty bins are \
+    left out, and the outermost bins also count any return beyond 40 standard deviations. Real returns have heavier tails than the normal: more mass far from the \
+    centre. Drawn from `surveil facts --json`, given to `surveil report --facts`.";
 
 /// How to read the autocorrelation.
 pub const ACF_CAPTION: &str = "The autocorrelation of absolute returns at each lag, per session. \
@@ -29,22 +30,32 @@ pub fn draw_returns<DB: DrawingBackend>(
 ) -> Drawn<DB> {
     let Some(facts) = &report.charts.facts else { return Ok(()) };
     let area = root.titled("Return distribution against a normal one", (FAMILY, TITLE))?;
-    let densities: Vec<Vec<(f64, f64)>> = facts
+    // Each session's non-empty bins, as runs of neighbouring bins: a line
+    // joins the bins of one run, never across empty ones.
+    let runs: Vec<Vec<Vec<(f64, f64)>>> = facts
         .sessions
         .iter()
         .map(|s| {
-            s.histogram
-                .iter()
-                .enumerate()
-                .filter(|(_, share)| **share > 0.0)
-                .map(|(i, share)| {
-                    let x = s.histogram_lo + (i as f64 + 0.5) * s.histogram_width;
-                    (x, share / s.histogram_width)
-                })
-                .collect()
+            let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+            let mut previous = None;
+            for (i, &share) in s.histogram.iter().enumerate() {
+                if share <= 0.0 {
+                    continue;
+                }
+                let x = s.histogram_lo + (i as f64 + 0.5) * s.histogram_width;
+                let point = (x, share / s.histogram_width);
+                match runs.last_mut() {
+                    Some(run) if previous == Some(i.wrapping_sub(1)) => run.push(point),
+                    _ => runs.push(vec![point]),
+                }
+                previous = Some(i);
+            }
+            runs
         })
         .collect();
-    let reach = densities.iter().flatten().map(|p| p.0.abs()).fold(4.0, f64::max).min(30.0);
+    let densities: Vec<Vec<(f64, f64)>> =
+        runs.iter().map(|r| r.iter().flatten().copied().collect()).collect();
+    let reach = densities.iter().flatten().map(|p| p.0.abs()).fold(4.0, f64::max).min(40.0);
     let lowest = densities.iter().flatten().map(|p| p.1).fold(1e-3, f64::min).max(1e-7);
 
     let mut chart = ChartBuilder::on(&area)
@@ -69,10 +80,14 @@ pub fn draw_returns<DB: DrawingBackend>(
         .draw_series(DashedLineSeries::new(normal, 6, 4, BLACK.stroke_width(2)))?
         .label("standard normal")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(2)));
-    for ((session, points), colour) in facts.sessions.iter().zip(densities).zip(SESSIONS) {
-        chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;
+    for ((session, (points, runs)), colour) in
+        facts.sessions.iter().zip(densities.iter().zip(&runs)).zip(SESSIONS)
+    {
+        for run in runs.iter().filter(|r| r.len() > 1) {
+            chart.draw_series(LineSeries::new(run.iter().copied(), colour.stroke_width(2)))?;
+        }
         chart
-            .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
+            .draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))?
             .label(format!("{} ({} s returns)", session.label, session.horizon_s))
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
