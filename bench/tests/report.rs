@@ -309,7 +309,21 @@ fn report_page_renders_in_headless_chromium_without_errors() {
         Err(why) => panic!("{why}; CI must install chromium"),
     };
 
-    let (_dir, out) = small_report();
+    // The page with every chart: the run's, and the facts' two.
+    let (dir, out) = small_report();
+    let facts = surveil(&["facts", "small", "--json"]);
+    assert!(facts.status.success(), "{}", stderr(&facts));
+    let facts_path = dir.path().join("FACTS.json");
+    std::fs::write(&facts_path, &facts.stdout).unwrap();
+    let report = surveil(&[
+        "report",
+        out.join("run.json").to_str().unwrap(),
+        "--facts",
+        facts_path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(report.status.success(), "{}", stderr(&report));
     let page = out.join("report.html");
     let figures = std::fs::read_to_string(&page).unwrap().matches("<figure>").count();
     let rendered = render(&browser, &page);
@@ -319,7 +333,9 @@ fn report_page_renders_in_headless_chromium_without_errors() {
     assert_eq!(errors, "errors=0;", "{check}");
     assert!(rendered.console.is_empty(), "console messages: {:?}", rendered.console);
     assert_eq!(svgs, figures, "{check}");
-    assert!(svgs >= 6, "{check}");
+    // Two instruments, scores, delays, curves, volume by class, returns
+    // and their autocorrelation.
+    assert_eq!(svgs, 8, "{check}");
     for (i, [shapes, texts, widest, width, height]) in charts.iter().enumerate() {
         // A chart with axes, ticks and data has dozens of shapes; labels
         // with no width mean no font drew them.

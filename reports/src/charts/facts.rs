@@ -13,8 +13,9 @@ use crate::RunReport;
 pub const RETURNS_CAPTION: &str = "The density of returns standardised to mean 0 and variance 1, \
     per session, on a logarithmic axis, against the standard normal density (dashed), in bins \
     of a quarter of a standard deviation; a line joins neighbouring bins only, empty bins are \
-    left out, and the outermost bins also count any return beyond 40 standard deviations. Real returns have heavier tails than the normal: more mass far from the \
-    centre. Drawn from `surveil facts --json`, given to `surveil report --facts`.";
+    left out, and the outermost bins also count any return beyond 40 standard deviations. \
+    Real returns have heavier tails than the normal: more mass far from the centre. Drawn \
+    from the output of surveil facts --json, given to surveil report --facts.";
 
 /// How to read the autocorrelation.
 pub const ACF_CAPTION: &str = "The autocorrelation of absolute returns at each lag, per session. \
