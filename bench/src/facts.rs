@@ -42,6 +42,7 @@
 //! the way to the output.
 
 pub mod book;
+pub mod charts;
 pub mod collector;
 pub mod intraday;
 pub mod orders;

@@ -8,10 +8,13 @@
 //! same scenario and seed always score the same.
 
 pub mod calibrate;
+pub mod chart_data;
 pub mod facts;
 pub mod pipeline;
+pub mod pr_curve;
 pub mod replay;
 pub mod run;
 pub mod score;
 pub mod stats;
+pub mod timeline;
 pub mod workload;

@@ -1,7 +1,7 @@
 //! The `surveil` command line.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -13,6 +13,8 @@ use surveil_bench::facts::{
 use surveil_bench::pipeline::PipelineOptions;
 use surveil_bench::replay::{self, OnError, ReplayError};
 use surveil_bench::run::{RunRequest, run};
+use surveil_reports::series::FactsCharts;
+use surveil_reports::{RunReport, html};
 use surveil_scenarios::library;
 use tracing_subscriber::EnvFilter;
 
@@ -69,6 +71,34 @@ enum Command {
         /// Print the results document as JSON instead of a table.
         #[arg(long)]
         json: bool,
+
+        /// Also write the results document (`run.json`) and an HTML
+        /// report with its charts (`report.html`, and one PNG per chart)
+        /// into this directory, creating it if needed.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+
+    /// Write the HTML report of a results document: `report.html`, with
+    /// every chart inline as SVG and no outside resources, and one PNG
+    /// per chart beside it.
+    #[command(after_help = EXIT_CODES)]
+    Report {
+        /// A results document, as `surveil run --json` prints it or
+        /// `surveil run --out` writes it.
+        run: PathBuf,
+
+        /// The directory to write into, created if needed; files of an
+        /// earlier report there are replaced.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+
+        /// Also draw the return distribution and the autocorrelation of
+        /// absolute returns from this output of `surveil facts --json`
+        /// (of a scenario, or of one set against a real day), in place of
+        /// any the document carries.
+        #[arg(long, value_name = "FACTS.json")]
+        facts: Option<PathBuf>,
     },
 
     /// Replay a LOBSTER message file through the order book; given the
@@ -226,7 +256,7 @@ fn init_logging(verbose: u8) {
 
 fn execute(command: Command) -> Result<(), Failure> {
     match command {
-        Command::Run { scenario, seed, detectors, threads, json } => {
+        Command::Run { scenario, seed, detectors, threads, json, out } => {
             let loaded =
                 surveil_scenarios::load(&scenario).map_err(|e| Failure::BadInput(e.into()))?;
             let request = RunRequest {
@@ -241,8 +271,32 @@ fn execute(command: Command) -> Result<(), Failure> {
             let report =
                 run(&loaded, &request, &progress).map_err(|e| Failure::BadInput(e.into()))?;
             progress.finish_and_clear();
+            if let Some(dir) = out {
+                write_run_report(&report, &dir).map_err(Failure::Run)?;
+            }
             let text = if json { report.to_json() } else { surveil_reports::render_table(&report) };
             write_stdout(&text).map_err(Failure::Run)
+        }
+        Command::Report { run, out, facts } => {
+            let text = std::fs::read_to_string(&run)
+                .with_context(|| format!("cannot read {}", run.display()))
+                .map_err(Failure::BadInput)?;
+            let mut report = RunReport::from_json(&text)
+                .with_context(|| run.display().to_string())
+                .map_err(Failure::BadInput)?;
+            if let Some(path) = facts {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))
+                    .map_err(Failure::BadInput)?;
+                let charts = FactsCharts::from_facts_json(&text)
+                    .with_context(|| path.display().to_string())
+                    .map_err(Failure::BadInput)?;
+                report.charts.facts = Some(charts);
+            }
+            html::write_report(&report, &out)
+                .context("cannot write the report")
+                .map_err(Failure::Run)?;
+            Ok(())
         }
         Command::Replay { messages, orderbook, on_error, json } => {
             let on_error = match on_error {
@@ -337,6 +391,14 @@ fn facts(args: FactsArgs) -> Result<String, Failure> {
             if json { comparison.to_json() } else { comparison.render() }
         }
     })
+}
+
+/// Writes a run's results document and its HTML report into `dir`.
+fn write_run_report(report: &RunReport, dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    html::write_atomically(&dir.join("run.json"), report.to_json().as_bytes())?;
+    html::write_report(report, dir).context("cannot write the report")?;
+    Ok(())
 }
 
 /// A progress bar in simulated time on a terminal, nothing when standard

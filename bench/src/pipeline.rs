@@ -16,6 +16,7 @@ use surveil_detectors::{AbuseKind, Alert, Detector};
 use surveil_sim::{Config, Event, EventDigest, GroundTruth, Simulation};
 
 use crate::stats::StreamStats;
+use crate::timeline::Timeline;
 
 /// How a run uses the machine; none of it changes the results.
 #[derive(Clone, Copy, Debug)]
@@ -52,6 +53,9 @@ pub struct RunOutput {
     pub stats: StreamStats,
     /// Digest of the public stream.
     pub digest: String,
+    /// Prices, volumes and class volumes over the session, for the
+    /// report's charts.
+    pub timeline: Timeline,
     /// The ground truth.
     pub truth: GroundTruth,
     /// Each detector's alerts, in the order the detectors were given.
@@ -109,6 +113,7 @@ pub fn run(
     let mut sim = Simulation::new(config);
     progress.set_length(sim.duration().0);
     let mut stats = StreamStats::new(sim.instruments());
+    let mut timeline = Timeline::new(sim.instruments(), sim.duration());
     let mut digest = EventDigest::new();
     let mut sim_busy = Duration::ZERO;
 
@@ -140,6 +145,7 @@ pub fn run(
                 break;
             }
             stats.update(&batch);
+            timeline.update(&batch);
             digest.update(&batch);
             progress.set_position(sim.now().0);
             let shared = Arc::new(std::mem::replace(&mut batch, Vec::with_capacity(options.batch)));
@@ -175,6 +181,7 @@ pub fn run(
     RunOutput {
         stats,
         digest: digest.hex(),
+        timeline,
         truth: sim.finish(),
         detectors: runs,
         sim_busy,

@@ -10,6 +10,7 @@ use surveil_scenarios::Loaded;
 use surveil_sim::{AccountId, DecoyKind};
 
 use crate::calibrate::{self, Probe};
+use crate::chart_data::chart_data;
 use crate::pipeline::{self, PipelineOptions, RunOutput};
 use crate::score::{Cause, HonestAccounts, ScoringRules, score_kind};
 
@@ -250,5 +251,6 @@ pub fn assemble(loaded: &Loaded, seed: u64, output: &RunOutput) -> RunReport {
             events_per_sec: output.stats.events as f64 / output.sim_busy.as_secs_f64().max(1e-9),
             wall_seconds: output.wall.as_secs_f64(),
         },
+        charts: chart_data(output, loaded.config.duration, &rules),
     }
 }

@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ReportError;
+use crate::series::ChartData;
 
 /// The results of one run: one scenario, one seed, every detector.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,6 +57,10 @@ pub struct RunReport {
     pub detectors: Vec<DetectorScore>,
     /// What the run cost in wall-clock time.
     pub cost: RunCost,
+    /// The data behind the HTML report's charts; empty in documents
+    /// written before charts existed.
+    #[serde(default)]
+    pub charts: ChartData,
 }
 
 /// How a run met its scenario's target API share: by scaling retail order
@@ -204,11 +209,40 @@ impl RunReport {
     ///
     /// # Errors
     ///
-    /// Returns [`ReportError::Malformed`] with the line and column of the
-    /// problem when the text is not JSON or lacks a field or has one of the
-    /// wrong type.
+    /// Returns [`ReportError::Version`] when the document names a version
+    /// of surveil of another series (another major, or minor while the
+    /// major is 0), and [`ReportError::Malformed`] with the line, column
+    /// and field of the problem when the text is not JSON or lacks a field
+    /// or has one of the wrong type.
     pub fn from_json(text: &str) -> Result<RunReport, ReportError> {
-        serde_json::from_str(text).map_err(|err| ReportError::from_json(&err))
+        // The version is checked first: a document of another version is
+        // likely to miss fields, and saying so is more useful than naming
+        // the first missing one.
+        #[derive(Deserialize)]
+        struct Version {
+            surveil_version: Option<serde_json::Value>,
+        }
+        if let Ok(Version { surveil_version: Some(found) }) = serde_json::from_str(text) {
+            let found = found.as_str().map_or_else(|| found.to_string(), str::to_owned);
+            let expected = env!("CARGO_PKG_VERSION");
+            if series(&found) != Some(series(expected).unwrap_or_default()) {
+                return Err(ReportError::Version {
+                    found,
+                    expected: expected.to_owned(),
+                    expected_series: format!("{}.x", series(expected).unwrap_or_default()),
+                });
+            }
+        }
+
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let report: RunReport =
+            serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+                let path = err.path().to_string();
+                let field = (path != ".").then_some(path);
+                ReportError::from_json(err.inner(), field)
+            })?;
+        deserializer.end().map_err(|err| ReportError::from_json(&err, None))?;
+        Ok(report)
     }
 
     /// Returns a copy with every wall-clock figure set to zero: the whole of
@@ -224,6 +258,16 @@ impl RunReport {
         }
         report
     }
+}
+
+/// Returns the release series of a version whose documents read alike:
+/// `major.minor` while the major is 0, `major` after; `None` when the text
+/// is no version.
+fn series(version: &str) -> Option<String> {
+    let mut parts = version.split('.');
+    let major: u64 = parts.next()?.parse().ok()?;
+    let minor: u64 = parts.next()?.parse().ok()?;
+    Some(if major == 0 { format!("0.{minor}") } else { major.to_string() })
 }
 
 #[cfg(test)]
@@ -306,6 +350,7 @@ pub(crate) mod tests {
                 score("self_trade", "wash_trading", 0.02),
             ],
             cost: RunCost { sim_seconds: 1.5, events_per_sec: 823_044.7, wall_seconds: 2.25 },
+            charts: crate::series::tests::charts(),
         }
     }
 
@@ -390,7 +435,9 @@ pub(crate) mod tests {
         let text = "{\n  \"surveil_version\": \"0.1.0\",\n  \"scenario\" \"default\"\n}\n";
         let err = RunReport::from_json(text).unwrap_err();
 
-        let ReportError::Malformed { line, column, .. } = &err;
+        let ReportError::Malformed { line, column, .. } = &err else {
+            panic!("expected a malformed document, got {err}");
+        };
         assert_eq!((*line, *column), (3, 14));
         let message = err.to_string();
         assert!(message.contains("line 3, column 14"), "{message}");
@@ -419,6 +466,39 @@ pub(crate) mod tests {
         let message = RunReport::from_json(&text).unwrap_err().to_string();
         assert!(message.contains("`seed`"), "{message}");
         assert!(message.contains("line "), "{message}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_field_path() {
+        let mut value: serde_json::Value = serde_json::from_str(&report().to_json()).unwrap();
+        value["detectors"][2]["precision"] = serde_json::json!("high");
+        let text = serde_json::to_string_pretty(&value).unwrap();
+
+        let message = RunReport::from_json(&text).unwrap_err().to_string();
+        assert!(message.contains("field `detectors[2].precision`"), "{message}");
+        assert!(message.contains("invalid type"), "{message}");
+    }
+
+    #[test]
+    fn document_of_another_version_is_refused_naming_the_field() {
+        let mut value: serde_json::Value = serde_json::from_str(&report().to_json()).unwrap();
+        value["surveil_version"] = serde_json::json!("7.2.0");
+        value.as_object_mut().unwrap().remove("seed");
+        let text = serde_json::to_string_pretty(&value).unwrap();
+
+        let err = RunReport::from_json(&text).unwrap_err();
+        assert!(matches!(err, ReportError::Version { .. }), "{err}");
+        let message = err.to_string();
+        assert!(message.contains("`surveil_version`"), "{message}");
+        assert!(message.contains("\"7.2.0\""), "{message}");
+    }
+
+    #[test]
+    fn document_without_charts_reads_with_empty_chart_data() {
+        let mut value: serde_json::Value = serde_json::from_str(&report().to_json()).unwrap();
+        value.as_object_mut().unwrap().remove("charts");
+        let read = RunReport::from_json(&serde_json::to_string(&value).unwrap()).unwrap();
+        assert_eq!(read.charts, ChartData::default());
     }
 
     #[test]

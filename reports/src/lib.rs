@@ -8,13 +8,20 @@
 //! the document and nothing about how its figures were produced, so any tool
 //! that reads the JSON can reuse it.
 //!
+//! The renderings are a terminal table ([`render_table`]), the JSON itself,
+//! and an HTML report ([`html`]) whose charts ([`charts`]) plotters draws
+//! from the chart data the document carries ([`series`]).
+//!
 //! Every rendering is a pure function of the document. The JSON lists fields
 //! in a fixed order and reads back to an equal document; the terminal table
 //! ignores terminal width and never uses colour, so one document always
 //! renders to the same bytes, on a terminal or through a pipe.
 
+pub mod charts;
 mod document;
 mod error;
+pub mod html;
+pub mod series;
 mod table;
 
 pub use document::{

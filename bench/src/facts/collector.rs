@@ -23,10 +23,12 @@
 //! order on the way to the output.
 
 use serde::Serialize;
+use surveil_reports::series::ReturnSeries;
 use surveil_sim::book::Book;
 use surveil_sim::{Nanos, OrderId, Price, Qty, Side};
 
 use super::book::{BookStats, DEPTH_TICKS, DepthFacts, SpreadFacts};
+use super::charts::return_series;
 use super::intraday::IntradayFacts;
 use super::orders::{ArrivalFacts, LifetimeFacts, OrderStats, RatioFacts, SizeFacts};
 use super::returns::ReturnFacts;
@@ -135,6 +137,8 @@ pub struct Measurements {
     pub depth: DepthFacts,
     /// Fact 11: activity over the session.
     pub intraday: IntradayFacts,
+    /// The distribution and memory of 1 s returns, for the report's charts.
+    pub return_series: ReturnSeries,
 }
 
 /// The longest session a collector keeps second by second: 32 days, past
@@ -258,6 +262,7 @@ impl Collector {
             ratios: self.orders.ratio_facts(),
             lifetimes: self.orders.lifetime_facts(),
             intraday: IntradayFacts::compute(&self.activity, session_s),
+            return_series: return_series(&self.mids),
             returns,
             sizes,
         }

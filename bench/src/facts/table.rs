@@ -32,6 +32,7 @@
 use std::fmt::{self, Write as _};
 
 use serde::Serialize;
+use surveil_reports::series::ReturnSeries;
 
 use super::book::PROFILE_DISTANCES;
 use super::collector::{Counts, Measurements};
@@ -401,6 +402,9 @@ pub struct FactTable {
     pub source: SourceInfo,
     /// One entry per measure.
     pub rows: Vec<TableRow>,
+    /// The distribution and memory of the session's 1 s returns, which
+    /// `surveil report --facts` draws.
+    pub return_series: Vec<ReturnSeries>,
 }
 
 /// One measure of one session.
@@ -431,6 +435,9 @@ pub struct Comparison {
     pub passed: usize,
     /// The facts that fail.
     pub failed: usize,
+    /// The distribution and memory of both sessions' 1 s returns, the
+    /// simulation's first, which `surveil report --facts` draws.
+    pub return_series: Vec<ReturnSeries>,
 }
 
 /// One measure of both sessions.
@@ -476,7 +483,8 @@ impl FactTable {
                 value,
             })
             .collect();
-        FactTable { source, rows }
+        let return_series = vec![labelled(&source, m)];
+        FactTable { source, rows, return_series }
     }
 
     /// Renders the table as one JSON document, ending in a newline.
@@ -545,7 +553,9 @@ impl Comparison {
             })
             .collect();
         let count = |v: Verdict| facts.iter().filter(|f| f.verdict == v).count();
+        let return_series = vec![labelled(&simulated, sim), labelled(&real, reality)];
         Comparison {
+            return_series,
             simulated,
             real,
             passed: count(Verdict::Pass),
@@ -686,6 +696,24 @@ pub fn number(x: f64) -> String {
     } else {
         format!("{x:.1e}")
     }
+}
+
+/// Returns a session's return statistics named after their source: the
+/// scenario, seed and instrument of a simulation, the file of a real day.
+fn labelled(source: &SourceInfo, m: &Measurements) -> ReturnSeries {
+    let label = match (&source.scenario, source.seed, &source.instrument, &source.messages) {
+        (Some(scenario), Some(seed), Some(instrument), _) => {
+            format!("simulated {scenario} (seed {seed}) {instrument}")
+        }
+        (_, _, _, Some(messages)) => {
+            let file = std::path::Path::new(messages)
+                .file_name()
+                .map_or_else(|| messages.clone(), |name| name.to_string_lossy().into_owned());
+            format!("real {file}")
+        }
+        _ => source.kind.to_owned(),
+    };
+    ReturnSeries { label, ..m.return_series.clone() }
 }
 
 fn json<T: Serialize>(value: &T) -> String {
