@@ -92,10 +92,11 @@ const MAX_PLACEMENT_TICKS: f64 = 400.0;
 
 /// A retail trader on the web or mobile front end.
 ///
-/// Trades in sessions (so activity is bursty), mostly at or near the touch,
-/// with a share of market orders. Sessions start, and orders within them
-/// follow, faster when the market is busy: at the open and the close, and
-/// after news (see [`crate::world::Reference::activity`]). Order sizes
+/// Trades in sessions (so activity is bursty): market orders, and limit
+/// orders resting at a power-law distance behind the best price. Sessions
+/// start, and orders within them follow, faster when the market is busy:
+/// at the open and the close, when attention clusters, after news and when
+/// prices move (see [`crate::world::Reference::activity`]). Order sizes
 /// cluster at round numbers, as people type them. Mobile users get a new
 /// address from their carrier each session; some travel inside the
 /// country, and some connect through a foreign VPN now and then.
@@ -432,7 +433,10 @@ impl Agent for MarketMaker {
 
 /// A momentum trader: buys after the mid price has risen over its lookback
 /// or when bids outweigh offers at the touch, and the reverse. It is the
-/// participant a spoofer tries to fool.
+/// participant a spoofer tries to fool: the market orders that respond to
+/// volume imbalance are the ones Cartea, Jaimungal and Wang ("Spoofing and
+/// price manipulation in order-driven markets", 2020) model a spoofer
+/// tilting the imbalance to move.
 pub(crate) struct Momentum {
     pub(crate) cfg: MomentumConfig,
     pub(crate) access: Access,
@@ -478,7 +482,10 @@ pub(crate) struct Parent {
 }
 
 /// An execution algorithm: works a parent order by sending equal child
-/// orders at regular intervals, each crossing the spread by one tick.
+/// orders at regular intervals, each crossing the spread by one tick. This
+/// is the time-weighted schedule, which Almgren and Chriss ("Optimal
+/// execution of portfolio transactions", Journal of Risk 2000) show to be
+/// optimal for a trader indifferent to the risk of waiting.
 pub(crate) struct Execution {
     pub(crate) cfg: ExecutionConfig,
     pub(crate) access: Access,
