@@ -90,12 +90,22 @@ pub(crate) fn round_size(qty: Qty) -> Qty {
 /// The farthest behind the best price a retail limit order rests, in ticks.
 const MAX_PLACEMENT_TICKS: f64 = 400.0;
 
+/// Turns a uniform draw `u` in (0, 1) into a distance behind the best
+/// price, in whole ticks: a Lomax (Pareto type II) law with the given scale
+/// and tail exponent, under which a distance of at least `d` has the
+/// chance `(1 + d / scale)^-tail`, capped at [`MAX_PLACEMENT_TICKS`].
+fn placement_distance(u: f64, scale: f64, tail: f64) -> i64 {
+    let distance = scale * (u.powf(-1.0 / tail.max(0.1)) - 1.0);
+    distance.clamp(0.0, MAX_PLACEMENT_TICKS) as i64
+}
+
 /// A retail trader on the web or mobile front end.
 ///
-/// Trades in sessions (so activity is bursty), mostly at or near the touch,
-/// with a share of market orders. Sessions start, and orders within them
-/// follow, faster when the market is busy: at the open and the close, and
-/// after news (see [`crate::world::Reference::activity`]). Order sizes
+/// Trades in sessions (so activity is bursty): market orders, and limit
+/// orders resting at a power-law distance behind the best price. Sessions
+/// start, and orders within them follow, faster when the market is busy:
+/// at the open and the close, when attention clusters, after news and when
+/// prices move (see [`crate::world::Reference::activity`]). Order sizes
 /// cluster at round numbers, as people type them. Mobile users get a new
 /// address from their carrier each session; some travel inside the
 /// country, and some connect through a foreign VPN now and then.
@@ -184,9 +194,7 @@ pub(crate) fn place_retail_order(
         -ctx.rng.random_range(1..spread)
     } else {
         let u: f64 = ctx.rng.random_range(f64::EPSILON..1.0);
-        let tail = cfg.placement_tail.max(0.1);
-        let distance = cfg.placement_scale * (u.powf(-1.0 / tail) - 1.0);
-        distance.min(MAX_PLACEMENT_TICKS) as i64
+        placement_distance(u, cfg.placement_scale, cfg.placement_tail)
     };
     let price = best - side.sign() * behind;
     if price.0 <= 0 {
@@ -432,7 +440,10 @@ impl Agent for MarketMaker {
 
 /// A momentum trader: buys after the mid price has risen over its lookback
 /// or when bids outweigh offers at the touch, and the reverse. It is the
-/// participant a spoofer tries to fool.
+/// participant a spoofer tries to fool: the market orders that respond to
+/// volume imbalance are the ones Cartea, Jaimungal and Wang ("Spoofing and
+/// price manipulation in order-driven markets", 2020) model a spoofer
+/// tilting the imbalance to move.
 pub(crate) struct Momentum {
     pub(crate) cfg: MomentumConfig,
     pub(crate) access: Access,
@@ -478,7 +489,10 @@ pub(crate) struct Parent {
 }
 
 /// An execution algorithm: works a parent order by sending equal child
-/// orders at regular intervals, each crossing the spread by one tick.
+/// orders at regular intervals, each crossing the spread by one tick. This
+/// is the time-weighted schedule, which Almgren and Chriss ("Optimal
+/// execution of portfolio transactions", Journal of Risk 2000) show to be
+/// optimal for a trader indifferent to the risk of waiting.
 pub(crate) struct Execution {
     pub(crate) cfg: ExecutionConfig,
     pub(crate) access: Access,
@@ -574,6 +588,23 @@ impl Agent for Arbitrageur {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placement_distances_have_the_lomax_tail() {
+        // The share of draws at least `d` ticks behind is `(1 + d / 20)^-0.7`.
+        let n = 100_000;
+        let draws: Vec<i64> =
+            (0..n).map(|i| placement_distance((i as f64 + 0.5) / n as f64, 20.0, 0.7)).collect();
+        for d in [1, 10, 40, 100] {
+            let share = draws.iter().filter(|&&x| x >= d).count() as f64 / n as f64;
+            let expected = (1.0 + d as f64 / 20.0).powf(-0.7);
+            assert!(
+                (share - expected).abs() < 0.01,
+                "at {d} ticks: {share:.4} against {expected:.4}"
+            );
+        }
+        assert!(draws.iter().all(|&x| (0..=400).contains(&x)));
+    }
 
     #[test]
     fn sizes_round_as_people_type_them() {
