@@ -8,6 +8,7 @@
 //! same scenario and seed always score the same.
 
 pub mod calibrate;
+pub mod dataset;
 pub mod facts;
 pub mod pipeline;
 pub mod replay;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use surveil_bench::dataset::{self, DatasetFormat, GenerateRequest};
 use surveil_bench::facts::{
     Comparison, FactTable, FactsError, LOBSTER_TICK, View, lobster_facts, simulate,
 };
@@ -107,6 +108,15 @@ enum Command {
     #[command(after_help = EXIT_CODES)]
     Facts(FactsArgs),
 
+    /// Write a labelled dataset of a scenario: the public events, the
+    /// ground truth apart from them, per-instrument LOBSTER files,
+    /// metadata.json and a dataset card (README.md).
+    ///
+    /// The dataset is written into a hidden directory beside OUT and
+    /// renamed into place only when complete.
+    #[command(after_help = EXIT_CODES)]
+    Generate(GenerateArgs),
+
     /// List the built-in scenarios.
     Scenarios {
         /// Print the list as JSON.
@@ -158,6 +168,53 @@ struct FactsArgs {
     /// Print the facts as JSON instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+/// What `surveil generate` is asked for.
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    /// A scenario file or the name of a built-in scenario.
+    #[arg(default_value = library::DEFAULT)]
+    scenario: String,
+
+    /// The directory to write; refused if it exists and is not empty,
+    /// unless --force is given.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+
+    /// The table format: parquet or csv for the events and the ground
+    /// truth (the LOBSTER files are always written), or lobster for the
+    /// LOBSTER files only, with the ground truth in CSV.
+    #[arg(long, value_enum, default_value_t = FormatArg::Parquet)]
+    format: FormatArg,
+
+    /// The seed, from 0 to 18446744073709551615; the scenario's own when
+    /// omitted.
+    #[arg(long, allow_negative_numbers = true)]
+    seed: Option<u64>,
+
+    /// Levels per side in the LOBSTER order book files, 1 to 1000.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    depth: u16,
+
+    /// Replace an existing, non-empty output directory.
+    #[arg(long)]
+    force: bool,
+
+    /// Print the dataset's metadata as JSON instead of a summary.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The table formats of `surveil generate`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    /// Apache Parquet.
+    Parquet,
+    /// Comma-separated values.
+    Csv,
+    /// LOBSTER files only.
+    Lobster,
 }
 
 /// What `surveil replay` does with a malformed row.
@@ -266,6 +323,10 @@ fn execute(command: Command) -> Result<(), Failure> {
             let text = facts(args)?;
             write_stdout(&text).map_err(Failure::Run)
         }
+        Command::Generate(args) => {
+            let text = generate(args)?;
+            write_stdout(&text).map_err(Failure::Run)
+        }
         Command::Scenarios { json } => {
             let mut rows = Vec::new();
             for builtin in library::BUILTINS {
@@ -333,6 +394,54 @@ fn facts(args: FactsArgs) -> Result<String, Failure> {
             if json { comparison.to_json() } else { comparison.render() }
         }
     })
+}
+
+/// Writes a dataset and returns the summary to print.
+fn generate(args: GenerateArgs) -> Result<String, Failure> {
+    let GenerateArgs { scenario, out, format, seed, depth, force, json } = args;
+    let loaded = surveil_scenarios::load(&scenario).map_err(|e| Failure::BadInput(e.into()))?;
+    let format = match format {
+        FormatArg::Parquet => DatasetFormat::Parquet,
+        FormatArg::Csv => DatasetFormat::Csv,
+        FormatArg::Lobster => DatasetFormat::Lobster,
+    };
+    let request = GenerateRequest { seed, out, format, depth: usize::from(depth), force };
+    let progress = progress_bar();
+    let generated = dataset::generate(&loaded, &request, &progress).map_err(|e| {
+        if e.is_bad_input() { Failure::BadInput(e.into()) } else { Failure::Run(e.into()) }
+    })?;
+    progress.finish_and_clear();
+
+    let m = &generated.metadata;
+    if json {
+        return serde_json::to_string_pretty(m)
+            .map(|s| s + "\n")
+            .map_err(|e| Failure::Run(e.into()));
+    }
+    let mut text = format!(
+        "dataset    {}\nscenario   {} (seed {})\nevents     {}\ndigest     {}\n",
+        generated.dir.display(),
+        m.scenario.name,
+        m.seed,
+        m.events,
+        &m.digest[..16.min(m.digest.len())],
+    );
+    for t in &m.tables {
+        text.push_str(&format!("table      {} ({} rows)\n", t.file, t.rows));
+    }
+    for l in &m.lobster {
+        text.push_str(&format!("lobster    {}, {} ({} rows)\n", l.messages, l.orderbook, l.rows));
+    }
+    let write_s = generated.events_write.as_secs_f64();
+    if m.format != "lobster" && write_s > 0.0 {
+        text.push_str(&format!(
+            "writing    events table {:.3} s, {:.2} million rows per second; whole command {:.3} s\n",
+            write_s,
+            m.events as f64 / write_s / 1e6,
+            generated.wall.as_secs_f64()
+        ));
+    }
+    Ok(text)
 }
 
 /// A progress bar in simulated time on a terminal, nothing when standard
