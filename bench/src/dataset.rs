@@ -504,10 +504,54 @@ struct Written {
     events_write: Duration,
 }
 
+/// The event table of a dataset, written in batches as the stream goes by.
+pub struct EventTable {
+    writer: TableWriter,
+    pending: Columns,
+}
+
+impl EventTable {
+    /// Creates `events.parquet` or `events.csv` in `dir`.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when the file cannot be created.
+    pub fn create(dir: &Path, format: TableFormat) -> Result<EventTable, TableError> {
+        Ok(EventTable {
+            writer: TableWriter::create(dir, events::EVENTS, format)?,
+            pending: events::EVENTS.empty(),
+        })
+    }
+
+    /// Appends events, in stream order.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when the file cannot be written.
+    pub fn push(&mut self, batch: &[Event]) -> Result<(), TableError> {
+        events::encode(batch, &mut self.pending);
+        if self.pending.rows() >= WRITE_BATCH {
+            self.writer.write(std::mem::replace(&mut self.pending, events::EVENTS.empty()))?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is left and closes the file.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when the file cannot be written.
+    pub fn finish(mut self) -> Result<(), TableError> {
+        if self.pending.rows() > 0 {
+            self.writer.write(std::mem::replace(&mut self.pending, events::EVENTS.empty()))?;
+        }
+        self.writer.finish()
+    }
+}
+
 /// The writer thread's state: everything that follows the stream.
 struct StreamSink {
-    events: Option<TableWriter>,
-    pending: Columns,
+    events: Option<EventTable>,
     lobster: Vec<LobsterWriter>,
     digest: EventDigest,
     stats: StreamStats,
@@ -525,12 +569,9 @@ impl StreamSink {
                 writer.apply(event).map_err(|(path, e)| io_error(&path, e))?;
             }
         }
-        if let Some(writer) = &mut self.events {
+        if let Some(table) = &mut self.events {
             let t = Instant::now();
-            events::encode(batch, &mut self.pending);
-            if self.pending.rows() >= WRITE_BATCH {
-                writer.write(std::mem::replace(&mut self.pending, events::EVENTS.empty()))?;
-            }
+            table.push(batch)?;
             self.events_write += t.elapsed();
         }
         Ok(())
@@ -541,10 +582,9 @@ impl StreamSink {
         mut self,
         dir: &Path,
     ) -> Result<(String, StreamStats, Vec<LobsterFiles>, Duration), DatasetError> {
-        if let Some(mut writer) = self.events.take() {
+        if let Some(table) = self.events.take() {
             let t = Instant::now();
-            writer.write(std::mem::replace(&mut self.pending, events::EVENTS.empty()))?;
-            writer.finish()?;
+            table.finish()?;
             self.events_write += t.elapsed();
         }
         let mut files = Vec::new();
@@ -571,8 +611,7 @@ fn write_stream(
 
     let mut sim = Simulation::new(config);
     let specs = sim.instruments().to_vec();
-    let events =
-        request.format.events().map(|f| TableWriter::create(dir, events::EVENTS, f)).transpose()?;
+    let events = request.format.events().map(|f| EventTable::create(dir, f)).transpose()?;
     let lobster = specs
         .iter()
         .map(|s| LobsterWriter::create(&lobster_dir, &s.symbol, request.depth))
@@ -580,7 +619,6 @@ fn write_stream(
         .map_err(|(path, e)| io_error(&path, e))?;
     let sink = StreamSink {
         events,
-        pending: events::EVENTS.empty(),
         lobster,
         digest: EventDigest::new(),
         stats: StreamStats::new(&specs),

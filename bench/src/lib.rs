@@ -9,6 +9,7 @@
 
 pub mod calibrate;
 pub mod dataset;
+pub mod external;
 pub mod facts;
 pub mod pipeline;
 pub mod replay;

@@ -3,17 +3,20 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use surveil_bench::dataset::{self, DatasetFormat, GenerateRequest};
+use surveil_bench::external::{self, ExternalDetector, ExternalError};
 use surveil_bench::facts::{
     Comparison, FactTable, FactsError, LOBSTER_TICK, View, lobster_facts, simulate,
 };
 use surveil_bench::pipeline::PipelineOptions;
 use surveil_bench::replay::{self, OnError, ReplayError};
 use surveil_bench::run::{RunRequest, run};
+use surveil_detectors::AbuseKind;
 use surveil_scenarios::library;
 use tracing_subscriber::EnvFilter;
 
@@ -117,6 +120,15 @@ enum Command {
     #[command(after_help = EXIT_CODES)]
     Generate(GenerateArgs),
 
+    /// Score a detector written in any language on a dataset written by
+    /// `surveil generate`: its public events go to the program's standard
+    /// input as JSON Lines, its alerts come back as JSON Lines on its
+    /// standard output (docs/detector-protocol.md), and they are scored
+    /// as `surveil run` scores the built-in detectors, beside the null and
+    /// random floors. The ground truth never reaches the program.
+    #[command(after_help = EXIT_CODES)]
+    Score(ScoreArgs),
+
     /// List the built-in scenarios.
     Scenarios {
         /// Print the list as JSON.
@@ -202,6 +214,36 @@ struct GenerateArgs {
     force: bool,
 
     /// Print the dataset's metadata as JSON instead of a summary.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What `surveil score` is asked for.
+#[derive(Debug, Args)]
+struct ScoreArgs {
+    /// The dataset directory.
+    #[arg(long, value_name = "DIR")]
+    dataset: PathBuf,
+
+    /// The detector's command line, run by the shell (`sh -c`).
+    #[arg(long, value_name = "CMD")]
+    detector_cmd: String,
+
+    /// The name the detector is scored under.
+    #[arg(long, default_value = "external")]
+    name: String,
+
+    /// Comma-separated abuse kinds to score it on; when omitted, the kinds
+    /// its alerts name (every kind the scenario injects if it raised none).
+    #[arg(long, value_delimiter = ',')]
+    kinds: Vec<String>,
+
+    /// Seconds the detector may run, from start to exit, before it is
+    /// killed.
+    #[arg(long, default_value_t = 600.0)]
+    timeout_s: f64,
+
+    /// Print the results document as JSON instead of a table.
     #[arg(long)]
     json: bool,
 }
@@ -327,6 +369,10 @@ fn execute(command: Command) -> Result<(), Failure> {
             let text = generate(args)?;
             write_stdout(&text).map_err(Failure::Run)
         }
+        Command::Score(args) => {
+            let text = score(args)?;
+            write_stdout(&text).map_err(Failure::Run)
+        }
         Command::Scenarios { json } => {
             let mut rows = Vec::new();
             for builtin in library::BUILTINS {
@@ -442,6 +488,48 @@ fn generate(args: GenerateArgs) -> Result<String, Failure> {
         ));
     }
     Ok(text)
+}
+
+/// Scores an external detector and returns what to print.
+fn score(args: ScoreArgs) -> Result<String, Failure> {
+    let ScoreArgs { dataset, detector_cmd, name, kinds, timeout_s, json } = args;
+    let kinds = kinds
+        .iter()
+        .map(|k| k.parse::<AbuseKind>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::BadInput(anyhow::anyhow!("--kinds: {e}")))?;
+    if !(timeout_s.is_finite() && timeout_s > 0.0) {
+        return Err(Failure::BadInput(anyhow::anyhow!(
+            "--timeout-s: expected a positive number of seconds, found {timeout_s}"
+        )));
+    }
+    let detector = ExternalDetector {
+        command: detector_cmd,
+        name,
+        kinds,
+        timeout: Duration::from_secs_f64(timeout_s),
+    };
+    let progress = count_bar("scoring");
+    let report = external::score_dataset(&dataset, &detector, &progress).map_err(|e| match e {
+        ExternalError::Dataset(e) if e.is_bad_input() => Failure::BadInput(e.into()),
+        e => Failure::Run(e.into()),
+    })?;
+    progress.finish_and_clear();
+    Ok(if json { report.to_json() } else { surveil_reports::render_table(&report) })
+}
+
+/// A progress bar counting events on a terminal, nothing when standard
+/// error is not one.
+fn count_bar(what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(1);
+    let template = format!("{{spinner}} {what} [{{bar:40}}] {{percent:>3}}% eta {{eta}}");
+    if let Ok(style) = ProgressStyle::with_template(&template).map(|s| s.progress_chars("=> ")) {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// A progress bar in simulated time on a terminal, nothing when standard
