@@ -23,7 +23,8 @@ use tracing_subscriber::EnvFilter;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  the run failed (for example, an output could not be written), or a replay's
+  1  the run failed (for example, an output could not be written, or an external
+     detector crashed, printed a malformed line or timed out), or a replay's
      rebuilt book disagreed with its order book file
   2  bad input: an unknown command, option, scenario or detector, an invalid
      scenario file, or a missing or malformed data file
