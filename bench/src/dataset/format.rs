@@ -20,14 +20,20 @@ use std::sync::Arc;
 
 use arrow_array::types::UInt8Type;
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, DictionaryArray, Int64Array, RecordBatch, StringArray,
-    UInt8Array, UInt16Array, UInt32Array, UInt64Array,
+    Array, ArrayRef, BooleanArray, DictionaryArray, Int64Array, StringArray, UInt8Array,
+    UInt16Array, UInt32Array, UInt64Array,
 };
 use arrow_schema::{DataType, Field, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_writer::{
+    ArrowColumnChunk, ArrowColumnWriter, ArrowLeafColumn, ArrowRowGroupWriterFactory,
+    compute_leaves,
+};
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
+use parquet::errors::ParquetError;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
 
 use super::table::{ColumnType, Columns, Schema, Values, code_of};
@@ -109,10 +115,8 @@ pub enum TableWriter {
         path: PathBuf,
         /// The table.
         schema: Schema,
-        /// The Arrow form of its schema.
-        arrow: SchemaRef,
         /// The writer.
-        writer: Box<ArrowWriter<BufWriter<File>>>,
+        writer: Box<ParallelParquet>,
     },
     /// To a CSV file.
     Csv {
@@ -167,18 +171,30 @@ impl TableWriter {
                 let arrow = arrow_schema(&schema);
                 let mut props = WriterProperties::builder()
                     .set_compression(Compression::SNAPPY)
+                    .set_statistics_enabled(EnabledStatistics::Chunk)
                     .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
-                // Ids and times that are unique per row gain nothing from a
-                // dictionary and cost the time of building one.
+                // Parquet's own dictionary pages go only to the columns of
+                // a fixed vocabulary, which arrive dictionary-encoded; for
+                // integers, hashing every value costs more time than the
+                // pages it saves are worth after compression.
+                props = props.set_dictionary_enabled(false);
                 for c in schema.columns {
-                    if matches!(c.name, "seq" | "time_ns" | "order_id" | "maker_order_id") {
-                        props =
-                            props.set_column_dictionary_enabled(ColumnPath::from(c.name), false);
+                    if matches!(c.ty, ColumnType::Dict(_)) {
+                        props = props.set_column_dictionary_enabled(ColumnPath::from(c.name), true);
                     }
                 }
                 let writer = ArrowWriter::try_new(file, Arc::clone(&arrow), Some(props.build()))
                     .map_err(|e| io(&path, e))?;
-                TableWriter::Parquet { path, schema, arrow, writer: Box::new(writer) }
+                let (file, factory) = writer.into_serialized_writer().map_err(|e| io(&path, e))?;
+                let writer = ParallelParquet {
+                    file,
+                    factory,
+                    arrow,
+                    group: None,
+                    groups: 0,
+                    rows_in_group: 0,
+                };
+                TableWriter::Parquet { path, schema, writer: Box::new(writer) }
             }
             TableFormat::Csv => {
                 let mut writer = csv::Writer::from_writer(file);
@@ -197,11 +213,9 @@ impl TableWriter {
     /// Returns an error when the file cannot be written.
     pub fn write(&mut self, batch: Columns) -> Result<(), TableError> {
         match self {
-            TableWriter::Parquet { path, schema, arrow, writer } => {
+            TableWriter::Parquet { path, schema, writer } => {
                 let arrays = to_arrow(schema, batch);
-                let batch =
-                    RecordBatch::try_new(Arc::clone(arrow), arrays).map_err(|e| io(path, e))?;
-                writer.write(&batch).map_err(|e| io(path, e))
+                writer.write(arrays).map_err(|e| io(path, e))
             }
             TableWriter::Csv { path, schema, writer } => {
                 write_csv(writer, schema, &batch).map_err(|e| io(path, e))
@@ -217,7 +231,7 @@ impl TableWriter {
     pub fn finish(self) -> Result<(), TableError> {
         match self {
             TableWriter::Parquet { path, writer, .. } => {
-                let file = writer.into_inner().map_err(|e| io(&path, e))?;
+                let file = writer.finish().map_err(|e| io(&path, e))?;
                 finish_file(&path, file)
             }
             TableWriter::Csv { path, writer, .. } => {
@@ -228,21 +242,131 @@ impl TableWriter {
     }
 }
 
+/// Threads that encode the columns of a Parquet row group side by side.
+const ENCODERS: usize = 2;
+
+/// The columns given to one encoder thread, by their index in the schema,
+/// with their leaves sent to it batch by batch.
+type Encoder = (
+    std::thread::JoinHandle<Result<Vec<(usize, ArrowColumnChunk)>, ParquetError>>,
+    crossbeam_channel::Sender<Vec<ArrowLeafColumn>>,
+);
+
+/// A Parquet file whose row groups have their columns encoded on several
+/// threads at once; the file is the one [`ArrowWriter`] would write, the
+/// Arrow schema included.
+pub struct ParallelParquet {
+    file: SerializedFileWriter<BufWriter<File>>,
+    factory: ArrowRowGroupWriterFactory,
+    arrow: SchemaRef,
+    /// The encoders of the open row group.
+    group: Option<Vec<Encoder>>,
+    groups: usize,
+    rows_in_group: usize,
+}
+
+impl ParallelParquet {
+    fn write(&mut self, arrays: Vec<ArrayRef>) -> Result<(), ParquetError> {
+        let rows = arrays.first().map_or(0, |a| a.len());
+        if rows == 0 {
+            return Ok(());
+        }
+        if self.group.is_none() {
+            self.group = Some(self.start_group()?);
+        }
+        let mut shares: Vec<Vec<ArrowLeafColumn>> = (0..ENCODERS).map(|_| Vec::new()).collect();
+        for (i, (array, field)) in arrays.iter().zip(self.arrow.fields()).enumerate() {
+            shares[i % ENCODERS].extend(compute_leaves(field, array)?);
+        }
+        let encoders = self.group.as_ref().map_or(&[][..], |g| &g[..]);
+        for ((_, tx), share) in encoders.iter().zip(shares) {
+            // An encoder stops early only on an error, which closing the
+            // group returns.
+            let _ = tx.send(share);
+        }
+        self.rows_in_group += rows;
+        if self.rows_in_group >= ROW_GROUP_ROWS {
+            self.close_group()?;
+        }
+        Ok(())
+    }
+
+    fn start_group(&mut self) -> Result<Vec<Encoder>, ParquetError> {
+        let mut writers: Vec<Vec<(usize, ArrowColumnWriter)>> =
+            (0..ENCODERS).map(|_| Vec::new()).collect();
+        for (i, writer) in self.factory.create_column_writers(self.groups)?.into_iter().enumerate()
+        {
+            writers[i % ENCODERS].push((i, writer));
+        }
+        Ok(writers
+            .into_iter()
+            .map(|mut columns| {
+                let (tx, rx) = crossbeam_channel::bounded::<Vec<ArrowLeafColumn>>(2);
+                let handle = std::thread::spawn(move || {
+                    for leaves in rx {
+                        for ((_, writer), leaf) in columns.iter_mut().zip(&leaves) {
+                            writer.write(leaf)?;
+                        }
+                    }
+                    columns.into_iter().map(|(i, w)| Ok((i, w.close()?))).collect()
+                });
+                (handle, tx)
+            })
+            .collect())
+    }
+
+    fn close_group(&mut self) -> Result<(), ParquetError> {
+        let Some(encoders) = self.group.take() else { return Ok(()) };
+        let mut chunks = Vec::new();
+        for (handle, tx) in encoders {
+            drop(tx);
+            let encoded = handle
+                .join()
+                .map_err(|_| ParquetError::General("a column encoder panicked".into()))?;
+            chunks.extend(encoded?);
+        }
+        chunks.sort_by_key(|(i, _)| *i);
+        let mut group = self.file.next_row_group()?;
+        for (_, chunk) in chunks {
+            chunk.append_to_row_group(&mut group)?;
+        }
+        group.close()?;
+        self.groups += 1;
+        self.rows_in_group = 0;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<BufWriter<File>, ParquetError> {
+        self.close_group()?;
+        self.file.into_inner()
+    }
+}
+
 fn finish_file(path: &Path, file: BufWriter<File>) -> Result<(), TableError> {
     let file = file.into_inner().map_err(|e| io(path, e.error()))?;
     file.sync_all().map_err(|e| io(path, e))
 }
 
 fn to_arrow(schema: &Schema, batch: Columns) -> Vec<ArrayRef> {
+    // A column that may not hold nulls gets no validity buffer, which
+    // spares the Parquet writer its definition levels.
+    fn dense<T: Default>(v: Vec<Option<T>>) -> impl Iterator<Item = T> {
+        v.into_iter().map(Option::unwrap_or_default)
+    }
     batch
         .values
         .into_iter()
         .zip(schema.columns)
         .map(|(values, column)| -> ArrayRef {
+            let nullable = column.nullable;
             match values {
+                Values::U64(v) if !nullable => Arc::new(UInt64Array::from_iter_values(dense(v))),
                 Values::U64(v) => Arc::new(UInt64Array::from(v)),
+                Values::I64(v) if !nullable => Arc::new(Int64Array::from_iter_values(dense(v))),
                 Values::I64(v) => Arc::new(Int64Array::from(v)),
+                Values::U32(v) if !nullable => Arc::new(UInt32Array::from_iter_values(dense(v))),
                 Values::U32(v) => Arc::new(UInt32Array::from(v)),
+                Values::U16(v) if !nullable => Arc::new(UInt16Array::from_iter_values(dense(v))),
                 Values::U16(v) => Arc::new(UInt16Array::from(v)),
                 Values::Bool(v) => Arc::new(BooleanArray::from(v)),
                 Values::Text(v) => Arc::new(StringArray::from(v)),
@@ -251,8 +375,13 @@ fn to_arrow(schema: &Schema, batch: Columns) -> Vec<ArrayRef> {
                         unreachable!("dictionary values belong to a dictionary column")
                     };
                     let values = Arc::new(StringArray::from(vocabulary.to_vec()));
+                    let keys = if nullable {
+                        UInt8Array::from(v)
+                    } else {
+                        UInt8Array::from_iter_values(dense(v))
+                    };
                     // Codes come from the vocabulary, so every key is in range.
-                    Arc::new(DictionaryArray::<UInt8Type>::new(UInt8Array::from(v), values))
+                    Arc::new(DictionaryArray::<UInt8Type>::new(keys, values))
                 }
             }
         })
