@@ -9,6 +9,8 @@
 
 pub mod calibrate;
 pub mod chart_data;
+pub mod dataset;
+pub mod external;
 pub mod facts;
 pub mod pipeline;
 pub mod pr_curve;

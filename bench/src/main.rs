@@ -3,16 +3,20 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use surveil_bench::dataset::{self, DatasetFormat, GenerateRequest};
+use surveil_bench::external::{self, ExternalDetector, ExternalError};
 use surveil_bench::facts::{
     Comparison, FactTable, FactsError, LOBSTER_TICK, View, lobster_facts, simulate,
 };
 use surveil_bench::pipeline::PipelineOptions;
 use surveil_bench::replay::{self, OnError, ReplayError};
 use surveil_bench::run::{RunRequest, run};
+use surveil_detectors::AbuseKind;
 use surveil_reports::series::FactsCharts;
 use surveil_reports::{RunReport, html};
 use surveil_scenarios::library;
@@ -21,7 +25,8 @@ use tracing_subscriber::EnvFilter;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  the run failed (for example, an output could not be written), or a replay's
+  1  the run failed (for example, an output could not be written, or an external
+     detector crashed, printed a malformed line or timed out), or a replay's
      rebuilt book disagreed with its order book file
   2  bad input: an unknown command, option, scenario or detector, an invalid
      scenario file, or a missing or malformed data file
@@ -137,6 +142,24 @@ enum Command {
     #[command(after_help = EXIT_CODES)]
     Facts(FactsArgs),
 
+    /// Write a labelled dataset of a scenario: the public events, the
+    /// ground truth apart from them, per-instrument LOBSTER files,
+    /// metadata.json and a dataset card (README.md).
+    ///
+    /// The dataset is written into a hidden directory beside OUT and
+    /// renamed into place only when complete.
+    #[command(after_help = EXIT_CODES)]
+    Generate(GenerateArgs),
+
+    /// Score a detector written in any language on a dataset written by
+    /// `surveil generate`: its public events go to the program's standard
+    /// input as JSON Lines, its alerts come back as JSON Lines on its
+    /// standard output (docs/detector-protocol.md), and they are scored
+    /// as `surveil run` scores the built-in detectors, beside the null and
+    /// random floors. The ground truth never reaches the program.
+    #[command(after_help = EXIT_CODES)]
+    Score(ScoreArgs),
+
     /// List the built-in scenarios.
     Scenarios {
         /// Print the list as JSON.
@@ -188,6 +211,83 @@ struct FactsArgs {
     /// Print the facts as JSON instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+/// What `surveil generate` is asked for.
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    /// A scenario file or the name of a built-in scenario.
+    #[arg(default_value = library::DEFAULT)]
+    scenario: String,
+
+    /// The directory to write; refused if it exists and is not empty,
+    /// unless --force is given.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+
+    /// The table format: parquet or csv for the events and the ground
+    /// truth (the LOBSTER files are always written), or lobster for the
+    /// LOBSTER files only, with the ground truth in CSV.
+    #[arg(long, value_enum, default_value_t = FormatArg::Parquet)]
+    format: FormatArg,
+
+    /// The seed, from 0 to 18446744073709551615; the scenario's own when
+    /// omitted.
+    #[arg(long, allow_negative_numbers = true)]
+    seed: Option<u64>,
+
+    /// Levels per side in the LOBSTER order book files, 1 to 1000.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    depth: u16,
+
+    /// Replace an existing, non-empty output directory.
+    #[arg(long)]
+    force: bool,
+
+    /// Print the dataset's metadata as JSON instead of a summary.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What `surveil score` is asked for.
+#[derive(Debug, Args)]
+struct ScoreArgs {
+    /// The dataset directory.
+    #[arg(long, value_name = "DIR")]
+    dataset: PathBuf,
+
+    /// The detector's command line, run by the shell (`sh -c`).
+    #[arg(long, value_name = "CMD")]
+    detector_cmd: String,
+
+    /// The name the detector is scored under.
+    #[arg(long, default_value = "external")]
+    name: String,
+
+    /// Comma-separated abuse kinds to score it on; when omitted, the kinds
+    /// its alerts name (every kind the scenario injects if it raised none).
+    #[arg(long, value_delimiter = ',')]
+    kinds: Vec<String>,
+
+    /// Seconds the detector may run, from start to exit, before it is
+    /// killed.
+    #[arg(long, default_value_t = 600.0)]
+    timeout_s: f64,
+
+    /// Print the results document as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The table formats of `surveil generate`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    /// Apache Parquet.
+    Parquet,
+    /// Comma-separated values.
+    Csv,
+    /// LOBSTER files only.
+    Lobster,
 }
 
 /// What `surveil replay` does with a malformed row.
@@ -324,6 +424,14 @@ fn execute(command: Command) -> Result<(), Failure> {
             let text = facts(args)?;
             write_stdout(&text).map_err(Failure::Run)
         }
+        Command::Generate(args) => {
+            let text = generate(args)?;
+            write_stdout(&text).map_err(Failure::Run)
+        }
+        Command::Score(args) => {
+            let text = score(args)?;
+            write_stdout(&text).map_err(Failure::Run)
+        }
         Command::Scenarios { json } => {
             let mut rows = Vec::new();
             for builtin in library::BUILTINS {
@@ -399,6 +507,96 @@ fn write_run_report(report: &RunReport, dir: &Path) -> anyhow::Result<()> {
     html::write_atomically(&dir.join("run.json"), report.to_json().as_bytes())?;
     html::write_report(report, dir).context("cannot write the report")?;
     Ok(())
+}
+
+/// Writes a dataset and returns the summary to print.
+fn generate(args: GenerateArgs) -> Result<String, Failure> {
+    let GenerateArgs { scenario, out, format, seed, depth, force, json } = args;
+    let loaded = surveil_scenarios::load(&scenario).map_err(|e| Failure::BadInput(e.into()))?;
+    let format = match format {
+        FormatArg::Parquet => DatasetFormat::Parquet,
+        FormatArg::Csv => DatasetFormat::Csv,
+        FormatArg::Lobster => DatasetFormat::Lobster,
+    };
+    let request = GenerateRequest { seed, out, format, depth: usize::from(depth), force };
+    let progress = progress_bar();
+    let generated = dataset::generate(&loaded, &request, &progress).map_err(|e| {
+        if e.is_bad_input() { Failure::BadInput(e.into()) } else { Failure::Run(e.into()) }
+    })?;
+    progress.finish_and_clear();
+
+    let m = &generated.metadata;
+    if json {
+        return serde_json::to_string_pretty(m)
+            .map(|s| s + "\n")
+            .map_err(|e| Failure::Run(e.into()));
+    }
+    let mut text = format!(
+        "dataset    {}\nscenario   {} (seed {})\nevents     {}\ndigest     {}\n",
+        generated.dir.display(),
+        m.scenario.name,
+        m.seed,
+        m.events,
+        &m.digest[..16.min(m.digest.len())],
+    );
+    for t in &m.tables {
+        text.push_str(&format!("table      {} ({} rows)\n", t.file, t.rows));
+    }
+    for l in &m.lobster {
+        text.push_str(&format!("lobster    {}, {} ({} rows)\n", l.messages, l.orderbook, l.rows));
+    }
+    let write_s = generated.events_write.as_secs_f64();
+    if m.format != "lobster" && write_s > 0.0 {
+        text.push_str(&format!(
+            "writing    events table {:.3} s, {:.2} million rows per second; whole command {:.3} s\n",
+            write_s,
+            m.events as f64 / write_s / 1e6,
+            generated.wall.as_secs_f64()
+        ));
+    }
+    Ok(text)
+}
+
+/// Scores an external detector and returns what to print.
+fn score(args: ScoreArgs) -> Result<String, Failure> {
+    let ScoreArgs { dataset, detector_cmd, name, kinds, timeout_s, json } = args;
+    let kinds = kinds
+        .iter()
+        .map(|k| k.parse::<AbuseKind>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::BadInput(anyhow::anyhow!("--kinds: {e}")))?;
+    if !(timeout_s.is_finite() && timeout_s > 0.0) {
+        return Err(Failure::BadInput(anyhow::anyhow!(
+            "--timeout-s: expected a positive number of seconds, found {timeout_s}"
+        )));
+    }
+    let detector = ExternalDetector {
+        command: detector_cmd,
+        name,
+        kinds,
+        timeout: Duration::from_secs_f64(timeout_s),
+    };
+    let progress = count_bar("scoring");
+    let report = external::score_dataset(&dataset, &detector, &progress).map_err(|e| match e {
+        ExternalError::Dataset(e) if e.is_bad_input() => Failure::BadInput(e.into()),
+        e => Failure::Run(e.into()),
+    })?;
+    progress.finish_and_clear();
+    Ok(if json { report.to_json() } else { surveil_reports::render_table(&report) })
+}
+
+/// A progress bar counting events on a terminal, nothing when standard
+/// error is not one.
+fn count_bar(what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(1);
+    let template = format!("{{spinner}} {what} [{{bar:40}}] {{percent:>3}}% eta {{eta}}");
+    if let Ok(style) = ProgressStyle::with_template(&template).map(|s| s.progress_chars("=> ")) {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// A progress bar in simulated time on a terminal, nothing when standard

@@ -47,6 +47,14 @@ pub fn requested_episodes(loaded: &Loaded) -> [(AbuseKind, u32); 4] {
     ]
 }
 
+/// Returns the seed of the random detector for a run of `seed`. Its
+/// stream depends on the run's seed and on nothing else, so its floor
+/// moves with the market it is compared in, and is the same whether the
+/// run is scored by `surveil run` or from a dataset by `surveil score`.
+pub fn floor_seed(seed: u64) -> u64 {
+    seed ^ 0x5EED_0F2A_D07E_C7A1
+}
+
 /// Runs a loaded scenario and scores every detector.
 ///
 /// # Errors
@@ -105,9 +113,7 @@ pub fn execute(
             names.push(floor.to_owned());
         }
     }
-    // The random detector's stream depends on the run's seed, and on
-    // nothing else, so its floor moves with the market it is compared in.
-    let detector_seed = seed ^ 0x5EED_0F2A_D07E_C7A1;
+    let detector_seed = floor_seed(seed);
     let build = || {
         names
             .iter()

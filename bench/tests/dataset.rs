@@ -1,0 +1,200 @@
+//! `surveil generate`: datasets read back to the very events and ground
+//! truth they were written from, their LOBSTER files replay without a
+//! mismatch, and bad requests and malformed files are refused clearly.
+
+#![allow(clippy::unwrap_used, reason = "the helpers of a test fail it by panicking")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use indicatif::ProgressBar;
+use surveil_bench::dataset::{self, Dataset, DatasetFormat, GenerateRequest};
+use surveil_bench::replay::{self, OnError};
+use surveil_sim::{EventDigest, run_to_end};
+
+/// The small built-in scenario cut to two minutes, so each test simulates
+/// in about a second.
+fn tiny_scenario(dir: &Path) -> PathBuf {
+    let source = surveil_scenarios::library::find("small").expect("built-in small").source;
+    let source = source.replace("duration_s = 900", "duration_s = 120");
+    let path = dir.join("tiny.toml");
+    std::fs::write(&path, source).unwrap();
+    path
+}
+
+fn generate(dir: &Path, format: DatasetFormat) -> (Dataset, surveil_scenarios::Loaded) {
+    let scenario = tiny_scenario(dir);
+    let loaded = surveil_scenarios::load(scenario.to_str().unwrap()).unwrap();
+    let out = dir.join(format!("dataset-{}", format.name()));
+    let request =
+        GenerateRequest { seed: Some(3), out: out.clone(), format, depth: 10, force: false };
+    dataset::generate(&loaded, &request, &ProgressBar::hidden()).unwrap();
+    (Dataset::open(&out).unwrap(), loaded)
+}
+
+fn surveil(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_surveil")).args(args).output().expect("surveil starts")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn round_trip(format: DatasetFormat) {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, loaded) = generate(dir.path(), format);
+
+    // The run the dataset was made from, simulated again in memory.
+    let mut config = loaded.with_seed(3);
+    config.retail.size_multiplier = dataset.metadata.calibration.retail_size_multiplier;
+    let (events, truth) = run_to_end(&config);
+
+    let read = dataset.events().unwrap();
+    assert_eq!(read.len(), events.len());
+    for (got, want) in read.iter().zip(&events) {
+        assert_eq!(got, want);
+    }
+    let mut digest = EventDigest::new();
+    digest.update(&read);
+    assert_eq!(digest.hex(), dataset.metadata.digest);
+    assert_eq!(dataset.metadata.events, events.len() as u64);
+    assert_eq!(dataset.truth().unwrap(), truth);
+
+    // Every table file exists with the row count metadata.json gives.
+    for table in &dataset.metadata.tables {
+        assert!(dataset.dir.join(&table.file).is_file(), "{}", table.file);
+    }
+    let card = std::fs::read_to_string(dataset.dir.join("README.md")).unwrap();
+    for column in ["`time_ns`", "`maker_account`", "`first_evidence_ns`", "`order_id`"] {
+        assert!(card.contains(column), "the card describes {column}");
+    }
+}
+
+#[test]
+fn a_parquet_dataset_reads_back_event_by_event_and_digests_the_same() {
+    round_trip(DatasetFormat::Parquet);
+}
+
+#[test]
+fn a_csv_dataset_reads_back_event_by_event_and_digests_the_same() {
+    round_trip(DatasetFormat::Csv);
+}
+
+#[test]
+fn the_digest_is_the_one_surveil_run_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = tiny_scenario(dir.path());
+    let out = dir.path().join("d");
+    let scenario = scenario.to_str().unwrap();
+    let generated = surveil(&["generate", scenario, "--seed", "5", "--out", out.to_str().unwrap()]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let run = surveil(&["run", scenario, "--seed", "5", "--json"]);
+    let run: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let metadata = Dataset::open(&out).unwrap().metadata;
+    assert_eq!(run["digest"].as_str(), Some(metadata.digest.as_str()));
+    assert_eq!(run["events"].as_u64(), Some(metadata.events));
+}
+
+#[test]
+fn lobster_files_replay_through_surveil_replay_without_a_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, _) = generate(dir.path(), DatasetFormat::Lobster);
+    assert!(dataset.events().is_err(), "a lobster dataset has no event table");
+    assert!(!dataset.metadata.lobster.is_empty());
+    for files in &dataset.metadata.lobster {
+        let messages = dataset.dir.join(&files.messages);
+        let orderbook = dataset.dir.join(&files.orderbook);
+        let report =
+            replay::replay_files(&messages, Some(&orderbook), OnError::Stop, &mut |_| {}).unwrap();
+        assert_eq!(report.rows, files.rows);
+        assert_eq!(report.mismatches(), 0, "{}", report.render_table());
+
+        let out = surveil(&[
+            "replay",
+            messages.to_str().unwrap(),
+            "--orderbook",
+            orderbook.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_non_empty_output_directory_is_refused_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = tiny_scenario(dir.path());
+    let out = dir.path().join("taken");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let args = |extra: &[&str]| {
+        let mut a = vec!["generate", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        a.extend_from_slice(extra);
+        a.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let refused = Command::new(env!("CARGO_BIN_EXE_surveil")).args(args(&[])).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let message = stderr(&refused);
+    assert!(message.contains("not empty") && message.contains("--force"), "{message}");
+    assert!(out.join("notes.txt").is_file(), "the directory is left alone");
+
+    let forced = Command::new(env!("CARGO_BIN_EXE_surveil"))
+        .args(args(&["--force", "--format", "csv"]))
+        .output()
+        .unwrap();
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert!(!out.join("notes.txt").exists());
+    assert!(out.join("metadata.json").is_file());
+
+    // Nothing but the dataset is left beside it: no partial directory.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains("partial") && !n.ends_with(".old")), "{names:?}");
+}
+
+#[test]
+fn a_bad_format_or_an_output_that_is_a_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("d");
+    let bad = surveil(&["generate", "small", "--out", out.to_str().unwrap(), "--format", "xlsx"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let message = stderr(&bad);
+    assert!(message.contains("xlsx") && message.contains("parquet"), "{message}");
+    assert!(!out.exists());
+
+    let file = dir.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let refused = surveil(&["generate", "small", "--out", file.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("not a directory"), "{}", stderr(&refused));
+}
+
+#[test]
+fn a_malformed_event_row_is_refused_naming_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, _) = generate(dir.path(), DatasetFormat::Csv);
+    let path = dataset.dir.join("events.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[2] = lines[2].replacen(",buy,", ",bid,", 1).replacen(",sell,", ",bid,", 1);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+
+    let message = dataset.events().unwrap_err().to_string();
+    assert!(message.contains("events.csv: line 3, column `side`"), "{message}");
+    assert!(message.contains("buy, sell") && message.contains("`bid`"), "{message}");
+}
+
+#[test]
+fn an_edited_event_table_fails_its_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, _) = generate(dir.path(), DatasetFormat::Csv);
+    let path = dataset.dir.join("events.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // Drop the last event: every row is still valid, the stream is not.
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.pop();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let message = dataset.events().unwrap_err().to_string();
+    assert!(message.contains("digest"), "{message}");
+}
