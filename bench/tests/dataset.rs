@@ -198,3 +198,46 @@ fn an_edited_event_table_fails_its_digest() {
     let message = dataset.events().unwrap_err().to_string();
     assert!(message.contains("digest"), "{message}");
 }
+
+#[test]
+fn the_same_scenario_and_seed_give_byte_identical_datasets() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = tiny_scenario(dir.path());
+    let loaded = surveil_scenarios::load(scenario.to_str().unwrap()).unwrap();
+    let write = |name: &str| {
+        let out = dir.path().join(name);
+        let request = GenerateRequest {
+            seed: Some(11),
+            out: out.clone(),
+            format: DatasetFormat::Parquet,
+            depth: 3,
+            force: false,
+        };
+        dataset::generate(&loaded, &request, &ProgressBar::hidden()).unwrap();
+        out
+    };
+    let (a, b) = (write("a"), write("b"));
+    let files = |root: &Path| {
+        let mut found = Vec::new();
+        let mut dirs = vec![root.to_owned()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    found.push(path.strip_prefix(root).unwrap().to_owned());
+                }
+            }
+        }
+        found.sort();
+        found
+    };
+    let names = files(&a);
+    assert_eq!(names, files(&b));
+    assert!(names.len() > 10, "{names:?}");
+    for name in names {
+        let same = std::fs::read(a.join(&name)).unwrap() == std::fs::read(b.join(&name)).unwrap();
+        assert!(same, "{} differs between two runs", name.display());
+    }
+}
