@@ -241,3 +241,15 @@ fn the_same_scenario_and_seed_give_byte_identical_datasets() {
         assert!(same, "{} differs between two runs", name.display());
     }
 }
+
+#[test]
+fn a_parquet_file_of_other_columns_is_refused_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, _) = generate(dir.path(), DatasetFormat::Parquet);
+    std::fs::copy(dataset.dir.join("truth/keys.parquet"), dataset.dir.join("events.parquet"))
+        .unwrap();
+    let message = dataset.events().unwrap_err().to_string();
+    assert!(message.contains("events.parquet"), "{message}");
+    assert!(message.contains("expected the columns seq,time_ns,type"), "{message}");
+    assert!(message.contains("found key,account"), "{message}");
+}
