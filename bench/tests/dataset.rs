@@ -65,8 +65,13 @@ fn round_trip(format: DatasetFormat) {
         assert!(dataset.dir.join(&table.file).is_file(), "{}", table.file);
     }
     let card = std::fs::read_to_string(dataset.dir.join("README.md")).unwrap();
-    for column in ["`time_ns`", "`maker_account`", "`first_evidence_ns`", "`order_id`"] {
-        assert!(card.contains(column), "the card describes {column}");
+    let schemas = std::iter::once(&dataset::events::EVENTS).chain(dataset::truth::TABLES.iter());
+    for schema in schemas {
+        assert!(card.contains(&format!("### `{}`", schema.name)), "the card has {}", schema.name);
+        for column in schema.columns {
+            let row = format!("| `{}` | {} |", column.name, column.ty.describe());
+            assert!(card.contains(&row), "the card describes {}.{}", schema.name, column.name);
+        }
     }
 }
 
@@ -252,4 +257,16 @@ fn a_parquet_file_of_other_columns_is_refused_naming_them() {
     assert!(message.contains("events.parquet"), "{message}");
     assert!(message.contains("expected the columns seq,time_ns,type"), "{message}");
     assert!(message.contains("found key,account"), "{message}");
+}
+
+#[test]
+fn the_detector_protocol_documents_every_event_field() {
+    let doc = include_str!("../../docs/detector-protocol.md");
+    for column in dataset::events::EVENTS.columns {
+        assert!(
+            doc.contains(&format!("| `{}` |", column.name)),
+            "docs/detector-protocol.md: {}",
+            column.name
+        );
+    }
 }
