@@ -65,8 +65,13 @@ fn round_trip(format: DatasetFormat) {
         assert!(dataset.dir.join(&table.file).is_file(), "{}", table.file);
     }
     let card = std::fs::read_to_string(dataset.dir.join("README.md")).unwrap();
-    for column in ["`time_ns`", "`maker_account`", "`first_evidence_ns`", "`order_id`"] {
-        assert!(card.contains(column), "the card describes {column}");
+    let schemas = std::iter::once(&dataset::events::EVENTS).chain(dataset::truth::TABLES.iter());
+    for schema in schemas {
+        assert!(card.contains(&format!("### `{}`", schema.name)), "the card has {}", schema.name);
+        for column in schema.columns {
+            let row = format!("| `{}` | {} |", column.name, column.ty.describe());
+            assert!(card.contains(&row), "the card describes {}.{}", schema.name, column.name);
+        }
     }
 }
 
@@ -197,4 +202,71 @@ fn an_edited_event_table_fails_its_digest() {
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
     let message = dataset.events().unwrap_err().to_string();
     assert!(message.contains("digest"), "{message}");
+}
+
+#[test]
+fn the_same_scenario_and_seed_give_byte_identical_datasets() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = tiny_scenario(dir.path());
+    let loaded = surveil_scenarios::load(scenario.to_str().unwrap()).unwrap();
+    let write = |name: &str| {
+        let out = dir.path().join(name);
+        let request = GenerateRequest {
+            seed: Some(11),
+            out: out.clone(),
+            format: DatasetFormat::Parquet,
+            depth: 3,
+            force: false,
+        };
+        dataset::generate(&loaded, &request, &ProgressBar::hidden()).unwrap();
+        out
+    };
+    let (a, b) = (write("a"), write("b"));
+    let files = |root: &Path| {
+        let mut found = Vec::new();
+        let mut dirs = vec![root.to_owned()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    found.push(path.strip_prefix(root).unwrap().to_owned());
+                }
+            }
+        }
+        found.sort();
+        found
+    };
+    let names = files(&a);
+    assert_eq!(names, files(&b));
+    assert!(names.len() > 10, "{names:?}");
+    for name in names {
+        let same = std::fs::read(a.join(&name)).unwrap() == std::fs::read(b.join(&name)).unwrap();
+        assert!(same, "{} differs between two runs", name.display());
+    }
+}
+
+#[test]
+fn a_parquet_file_of_other_columns_is_refused_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, _) = generate(dir.path(), DatasetFormat::Parquet);
+    std::fs::copy(dataset.dir.join("truth/keys.parquet"), dataset.dir.join("events.parquet"))
+        .unwrap();
+    let message = dataset.events().unwrap_err().to_string();
+    assert!(message.contains("events.parquet"), "{message}");
+    assert!(message.contains("expected the columns seq,time_ns,type"), "{message}");
+    assert!(message.contains("found key,account"), "{message}");
+}
+
+#[test]
+fn the_detector_protocol_documents_every_event_field() {
+    let doc = include_str!("../../docs/detector-protocol.md");
+    for column in dataset::events::EVENTS.columns {
+        assert!(
+            doc.contains(&format!("| `{}` |", column.name)),
+            "docs/detector-protocol.md: {}",
+            column.name
+        );
+    }
 }

@@ -686,12 +686,13 @@ fn dictionary_codes(
             .enumerate()
             .map(|(row, key)| match key {
                 None => Ok(None),
-                Some(k) => map
-                    .get(usize::from(k))
-                    .copied()
-                    .flatten()
-                    .map(Some)
-                    .ok_or_else(|| (Some(row), strings.value(usize::from(k)).to_owned())),
+                Some(k) => map.get(usize::from(k)).copied().flatten().map(Some).ok_or_else(|| {
+                    let found = match usize::from(k) {
+                        k if k < strings.len() => strings.value(k).to_owned(),
+                        k => format!("dictionary key {k} beyond its {} values", strings.len()),
+                    };
+                    (Some(row), found)
+                }),
             })
             .collect();
     }
