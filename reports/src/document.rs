@@ -411,6 +411,18 @@ pub(crate) mod tests {
             "per_1k_accounts",
             "decoys",
             "ns_per_event",
+            "charts",
+            "interval_s",
+            "series",
+            "price_krw",
+            "volume_krw",
+            "episodes",
+            "alert_interval_s",
+            "alerts",
+            "delays_ms",
+            "pr_curves",
+            "volume_by_class",
+            "facts",
         ] {
             assert!(text.contains(&format!("\"{field}\":")), "field `{field}` missing from {text}");
         }
