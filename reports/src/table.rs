@@ -118,8 +118,33 @@ fn summary(report: &RunReport) -> String {
     let _ = writeln!(out, ")");
     let _ = writeln!(out, "digest     {digest}");
     let _ = writeln!(out, "episodes   {episodes}");
+    let unscored = unscored_kinds(report);
+    if !unscored.is_empty() {
+        let _ = writeln!(
+            out,
+            "unscored   {}: no detector of this kind ran, only the null and random floors",
+            unscored.join(", ")
+        );
+    }
     let _ = writeln!(out, "decoys     {decoys}");
     out
+}
+
+/// The kinds with episodes that no detector but the null and random floors
+/// was scored on.
+fn unscored_kinds(report: &RunReport) -> Vec<&str> {
+    report
+        .episodes
+        .iter()
+        .filter(|e| e.count > 0)
+        .map(|e| e.kind.as_str())
+        .filter(|kind| {
+            !report
+                .detectors
+                .iter()
+                .any(|d| d.kind == *kind && d.name != "null" && d.name != "random")
+        })
+        .collect()
 }
 
 /// Builds the table with one row per detector and kind.

@@ -12,6 +12,7 @@
 //! record what they do in the ground truth as they do it.
 
 mod abuse;
+mod chasers;
 mod decoys;
 mod honest;
 pub(crate) mod population;
