@@ -690,7 +690,7 @@ impl Default for Pump {
             position_multiplier: Positive(12.0),
             accumulation_s: Positive(120.0),
             push_window_s: Positive(45.0),
-            hold_s: Positive(20.0),
+            hold_s: Positive(1.0),
             distribution_s: Positive(240.0),
             chasers: 40,
             variants: PumpVariants::default(),

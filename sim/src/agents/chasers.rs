@@ -21,8 +21,8 @@ const LOOKBACK: Nanos = Nanos::from_secs(60);
 
 /// The rise over the lookback that draws a chaser in, as a share of the
 /// price, and the least number of ticks it must be.
-const RISE_SHARE: f64 = 0.003;
-const MIN_RISE_TICKS: i64 = 2;
+const RISE_SHARE: f64 = 0.005;
+const MIN_RISE_TICKS: i64 = 3;
 
 /// A retail trader who chases sharp rises of one instrument.
 pub(crate) struct TrendChaser {

@@ -204,6 +204,7 @@ fn spoofers(config: &Config, ids: &mut Ids, add: &mut impl FnMut(Box<dyn Agent>,
                 patience: sp.patience,
                 pull_delay: Nanos::from_secs(6),
                 genuine_account_spoofs: false,
+                at_touch: true,
             }
         } else {
             SpoofStyle {
@@ -212,6 +213,7 @@ fn spoofers(config: &Config, ids: &mut Ids, add: &mut impl FnMut(Box<dyn Agent>,
                 patience: sp.patience,
                 pull_delay: Nanos(0),
                 genuine_account_spoofs: true,
+                at_touch: false,
             }
         };
         let agent = Spoofer::new(name, accounts.clone(), instrument, window, style);
@@ -312,6 +314,7 @@ fn micro_bursters(
             burst_end: None,
             open: Default::default(),
             next_key: 0,
+            next_order: Nanos(0),
             episode: None,
         };
         add_masked(config, &mut s, &[first], Box::new(agent), window.start, add);
@@ -399,9 +402,9 @@ fn chasers(config: &Config, ids: &mut Ids, add: &mut impl FnMut(Box<dyn Agent>, 
         let agent = TrendChaser {
             access,
             instrument: thin,
-            check_gap: Nanos::from_secs(5),
+            check_gap: Nanos::from_secs(3),
             size_multiplier: config.retail.size_multiplier,
-            eagerness: 0.5,
+            eagerness: 0.7,
             mids: Default::default(),
             position: Qty::ZERO,
             exit_at: None,

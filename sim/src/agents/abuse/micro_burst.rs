@@ -44,6 +44,9 @@ pub(crate) struct MicroBurster {
     pub(crate) burst_end: Option<Nanos>,
     pub(crate) open: VecDeque<(OrderId, Nanos, Access)>,
     pub(crate) next_key: usize,
+    /// When the next order of the burst goes out; cancels fall due in
+    /// between.
+    pub(crate) next_order: Nanos,
     pub(crate) episode: Option<EpisodeHandle>,
 }
 
@@ -76,6 +79,11 @@ impl Agent for MicroBurster {
             None => false,
         };
 
+        if in_burst && now < self.next_order {
+            return Some(
+                self.open.front().map_or(self.next_order, |&(_, due, _)| due.min(self.next_order)),
+            );
+        }
         if in_burst {
             let access = self.keys[self.next_key % self.keys.len()];
             self.next_key += 1;
@@ -94,6 +102,7 @@ impl Agent for MicroBurster {
                 self.open.push_back((placed.id, now + life, access));
             }
             let next = now + ctx.exp(self.order_gap);
+            self.next_order = next;
             return Some(self.open.front().map_or(next, |&(_, due, _)| due.min(next)));
         }
 

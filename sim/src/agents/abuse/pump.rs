@@ -2,13 +2,13 @@
 //! short window, then sell into the buyers the move attracts (La Morgia,
 //! Mei, Sassi and Stefa, ICCCN 2020, on real pump-and-dump groups).
 //!
-//! A pump runs in four phases: the group first buys part of its position
+//! A pump runs in four phases: the group first buys half its position
 //! quietly with bids at the touch (accumulation), then buys the rest
 //! together with immediate orders that walk up the book (the push), holds
 //! while the move draws in buyers (trend-chasing retail traders and
-//! momentum bots, see [`crate::agents::chasers`]), and finally sells with
-//! asks at the touch into those buyers (distribution), dumping whatever is
-//! left at the end. The payoff is the first moment the group's average
+//! momentum bots, see [`crate::agents::chasers`]), and finally sells into
+//! those buyers with a ladder of asks just above the touch, then at the
+//! touch (distribution), dumping whatever is left at the end. The payoff is the first moment the group's average
 //! selling price is above its average buying price.
 //!
 //! Variants:
@@ -294,18 +294,22 @@ impl Agent for PumpGroup {
         let typical = ctx.instrument(self.instrument).typical_qty;
 
         if now < p.accumulation_end {
-            // Quiet bids at the touch for two fifths of the position.
+            // Quiet bids at the touch for half of the position:
+            // bought below the reference, it is what makes the pump pay.
             if self.wash_cover && ctx.chance(0.5) {
                 self.wash(ctx, episode);
             }
-            let quiet = self.target * 2 / 5;
+            let quiet = self.target / 2;
             let member = &self.members[m];
             if member.position < quiet
                 && member.resting.is_none()
-                && let Some(bid) = touch.bid
+                && let (Some(bid), Some(ask)) = (touch.bid, touch.ask)
             {
+                // First in the queue: one tick above the bid when the
+                // spread leaves room.
+                let price = if ask.0 - bid.0 >= 2 { bid + 1 } else { bid };
                 let qty = Qty((quiet - member.position).min(typical.0));
-                self.rest(ctx, episode, m, Side::Buy, bid, qty);
+                self.rest(ctx, episode, m, Side::Buy, price, qty);
             }
             return Some(now + ctx.exp(Nanos::from_secs(4)));
         }
@@ -322,7 +326,7 @@ impl Agent for PumpGroup {
             {
                 let clip = ctx.qty(self.instrument, self.push_clip);
                 let qty = Qty((self.target - member.position).min(clip.0));
-                self.take(ctx, episode, m, Side::Buy, ask + 2, qty);
+                self.take(ctx, episode, m, Side::Buy, ask + 1, qty);
             }
             let gap = Nanos((p.push_end.0 - p.accumulation_end.0) / (8 * n as u64).max(1));
             return Some(now + ctx.exp(gap.max(Nanos::from_millis(50))));
@@ -336,24 +340,32 @@ impl Agent for PumpGroup {
         }
 
         if now < p.distribution_end {
-            // Asks at the touch, improved by a tick when the spread allows,
-            // for the buyers the move brings in.
+            // A ladder of asks just above the touch, which the chasers'
+            // market orders reach once they have swept the makers' quotes;
+            // in the last quarter of the window, asks at the touch.
+            let late = now.0 >= p.distribution_end.0 - (p.distribution_end.0 - p.hold_end.0) / 4;
             let member = &self.members[m];
             if member.position > 0
                 && member.resting.is_none()
                 && let (Some(bid), Some(ask)) = (touch.bid, touch.ask)
             {
-                let price = if ask.0 - bid.0 >= 2 { ask - 1 } else { ask };
+                let price = if !late {
+                    ask + (m % 3) as i64
+                } else if ask.0 - bid.0 >= 2 {
+                    ask - 1
+                } else {
+                    ask
+                };
                 let qty = Qty(member.position.min(typical.0 * 2));
                 self.rest(ctx, episode, m, Side::Sell, price, qty);
             } else if let Some((_, _, price, _)) = member.resting
-                && touch.ask.is_some_and(|a| a < price)
+                && touch.ask.is_some_and(|a| a.0 < price.0 - 2 || (late && a < price))
             {
-                // Undercut: follow the touch down.
+                // Left behind by the touch: pull it and place it afresh.
                 self.cancel_resting(ctx, episode, m);
             }
             self.check_payoff(ctx, episode);
-            return Some(now + ctx.exp(Nanos::from_secs(2)));
+            return Some(now + ctx.exp(Nanos::from_millis(700)));
         }
 
         // The end: cancel what rests and dump what is left into the bids.

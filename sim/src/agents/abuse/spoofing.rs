@@ -4,7 +4,7 @@
 //!
 //! Variants:
 //!
-//! - `single_order`: one large order at the touch;
+//! - `single_order`: one large order one tick behind the touch;
 //! - `layering`: large orders over several levels (Tao, Day, Ling and
 //!   Drapeau 2022 on multilevel spoof placement);
 //! - `multi_account`: the owner spreads the large orders over several of
@@ -14,7 +14,7 @@
 //! A disguised spoofer sizes its orders closer to normal depth (two and a
 //! half to five typical sizes), leaves them resting for seconds after its
 //! genuine fill instead of pulling them at once, keeps them where they
-//! sometimes take small fills, and, when it has several accounts, keeps the
+//! sometimes take small fills (at the touch), and, when it has several accounts, keeps the
 //! genuine account free of large orders.
 
 use super::Window;
@@ -49,6 +49,9 @@ pub(crate) struct SpoofStyle {
     pub(crate) pull_delay: Nanos,
     /// Whether the genuine order's account holds a large order too.
     pub(crate) genuine_account_spoofs: bool,
+    /// Whether the first large order joins the touch rather than resting
+    /// one tick behind it.
+    pub(crate) at_touch: bool,
 }
 
 /// A spoofer: rests a small genuine order at the touch on one side, then
@@ -101,10 +104,15 @@ impl Spoofer {
             Side::Buy => bid,
             Side::Sell => ask,
         };
+        // Plainly one tick behind the touch, where fills are rare; a
+        // disguised spoofer joins the touch and takes the odd small fill.
+        let behind = i64::from(!self.style.at_touch);
         let mut spoofs = Vec::new();
         for layer in 0..self.style.layers {
-            let price = spoof_touch - spoof_side.sign() * i64::from(layer);
-            let qty = ctx.qty(self.instrument, self.style.size_multiplier);
+            let price = spoof_touch - spoof_side.sign() * (i64::from(layer) + behind);
+            // Disguised sizes stay close to their multiple of normal depth.
+            let sigma = if self.style.at_touch { 0.25 } else { 0.7 };
+            let qty = ctx.qty_spread(self.instrument, self.style.size_multiplier, sigma);
             let access = self.spoof_account(layer);
             if let Some(placed) = ctx.limit(access, self.instrument, spoof_side, price, qty) {
                 ctx.truth.order(episode, placed.id, access.ip, now);

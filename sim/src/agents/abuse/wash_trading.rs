@@ -17,8 +17,9 @@
 //!
 //! A plain ring trades round sizes at the middle of the spread. A disguised
 //! one jitters its timing (gaps several times longer and irregular) and its
-//! sizes (a new size each trade, and the resting side a little larger than
-//! the taking one, so the resting order is never filled exactly), prices
+//! sizes (each trade up to 15% off the round's size, and the resting side a
+//! little larger than the taking one, so the resting order is never filled
+//! exactly), prices
 //! anywhere inside the spread, and mixes in small real trades with the
 //! rest of the market.
 
@@ -98,15 +99,19 @@ impl Agent for WashRing {
         let n = self.members.len();
         let seller = self.members[self.turn % n];
         let buyer = self.members[(self.turn + 1) % n];
+        if self.turn.is_multiple_of(n) {
+            let qty = ctx.qty(self.instrument, self.size_multiplier);
+            self.round_qty = if self.disguised { qty } else { round_lots(qty) };
+        }
         let (price, sell_qty, buy_qty) = if self.disguised {
+            // Each trade a little off the round's size, and the resting
+            // side a little larger than the taking one.
             let price = Price(ctx.rng.random_range(bid.0 + 1..ask.0));
-            let buy = ctx.qty(self.instrument, self.size_multiplier);
+            let jitter: f64 = ctx.rng.random_range(0.85..1.15);
+            let buy = Qty(((self.round_qty.0 as f64 * jitter).round() as i64).max(1));
             let extra = ctx.rng.random_range(1..=(buy.0 / 4).max(1));
             (price, buy + Qty(extra), buy)
         } else {
-            if self.turn.is_multiple_of(n) {
-                self.round_qty = round_lots(ctx.qty(self.instrument, self.size_multiplier));
-            }
             (Price((bid.0 + ask.0) / 2), self.round_qty, self.round_qty)
         };
         if let Some(sell) = ctx.limit(seller, self.instrument, Side::Sell, price, sell_qty) {
