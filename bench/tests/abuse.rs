@@ -41,6 +41,10 @@ struct Run {
 impl Run {
     fn new(stealth: &str) -> Run {
         let loaded = surveil_scenarios::parse(&source(stealth), "abuse.toml").expect("valid");
+        Run::of(&loaded)
+    }
+
+    fn of(loaded: &surveil_scenarios::Loaded) -> Run {
         let (events, truth) = surveil_sim::run_to_end(&loaded.config);
         let mut orders = BTreeMap::new();
         for e in &events {
@@ -483,12 +487,58 @@ fn pumpers_buy_together_lift_the_price_then_sell_to_the_buyers_the_move_attracts
                 e.variant
             );
 
-            // The payoff is recorded exactly when selling beat buying.
+            // A pump that sold above its average buying price over the
+            // whole pump passed that point on the way: its payoff.
             let paid = proceeds as f64 / sold as f64 > cost as f64 / bought as f64;
             if paid {
                 assert!(e.payoff.is_some(), "{name} {}", e.variant);
             }
         }
+        // Four pumps in a quarter of an hour crowd one another out of
+        // buyers, so few pay here; the next test counts the suite's.
+    }
+}
+
+/// The group's average buying and selling prices over a whole pump, in
+/// trades with accounts outside the group.
+fn pump_prices(run: &Run, e: &Episode) -> (f64, f64) {
+    let members: BTreeSet<AccountId> = e.accounts.iter().copied().collect();
+    let (mut bought, mut cost, mut sold, mut proceeds) = (0i64, 0i64, 0i64, 0i64);
+    for (_, t) in run.trades(e) {
+        let (b, s) = (t.buyer().access.account, t.seller().access.account);
+        if members.contains(&b) && members.contains(&s) {
+            continue;
+        }
+        if members.contains(&b) {
+            bought += t.qty.0;
+            cost += t.qty.0 * t.price.0;
+        } else {
+            sold += t.qty.0;
+            proceeds += t.qty.0 * t.price.0;
+        }
+    }
+    (cost as f64 / bought.max(1) as f64, proceeds as f64 / sold.max(1) as f64)
+}
+
+#[test]
+fn most_pumps_of_the_suite_sell_higher_than_they_bought() {
+    for name in ["pump-easy", "pump-hard"] {
+        let run = Run::of(&surveil_scenarios::load(name).expect("a built-in"));
+        let pumps: Vec<&Episode> = run.episodes(AbuseKind::Pump).collect();
+        let paid: Vec<bool> = pumps
+            .iter()
+            .map(|e| {
+                let (buy, sell) = pump_prices(&run, e);
+                sell > buy
+            })
+            .collect();
+        for (e, &p) in pumps.iter().zip(&paid) {
+            if p {
+                assert!(e.payoff.is_some(), "{name} {}", e.variant);
+            }
+        }
+        let count = paid.iter().filter(|&&p| p).count();
+        assert!(count * 2 > pumps.len(), "{name}: {count} of {} pumps paid", pumps.len());
     }
 }
 
