@@ -37,13 +37,14 @@ pub enum RunError {
 /// The kinds the simulator injects, with the number of episodes of each a
 /// scenario asks for. Every detector of a kind is scored on it even when a
 /// scenario injects none, so that its false flags still show.
-pub fn requested_episodes(loaded: &Loaded) -> [(AbuseKind, u32); 4] {
+pub fn requested_episodes(loaded: &Loaded) -> [(AbuseKind, u32); 5] {
     let abuse = &loaded.config.abuse;
     [
         (AbuseKind::KeySharing, abuse.key_sharing.episodes),
         (AbuseKind::Spoofing, abuse.spoofing.episodes),
         (AbuseKind::WashTrading, abuse.wash_trading.episodes),
         (AbuseKind::MicroBurst, abuse.micro_burst.episodes),
+        (AbuseKind::Pump, abuse.pump.episodes),
     ]
 }
 

@@ -72,6 +72,10 @@ fn summary(report: &RunReport) -> String {
             .map(|e| {
                 if e.count == e.requested {
                     format!("{} {}", e.kind, e.count)
+                } else if e.count > e.requested {
+                    // Some episodes label a second kind of their own, such
+                    // as the wash trades that cover a pump.
+                    format!("{} {} ({} requested)", e.kind, e.count, e.requested)
                 } else {
                     format!("{} {} of {} requested", e.kind, e.count, e.requested)
                 }
@@ -118,8 +122,33 @@ fn summary(report: &RunReport) -> String {
     let _ = writeln!(out, ")");
     let _ = writeln!(out, "digest     {digest}");
     let _ = writeln!(out, "episodes   {episodes}");
+    let unscored = unscored_kinds(report);
+    if !unscored.is_empty() {
+        let _ = writeln!(
+            out,
+            "unscored   {}: no detector of this kind ran, only the null and random floors",
+            unscored.join(", ")
+        );
+    }
     let _ = writeln!(out, "decoys     {decoys}");
     out
+}
+
+/// The kinds with episodes that no detector but the null and random floors
+/// was scored on.
+fn unscored_kinds(report: &RunReport) -> Vec<&str> {
+    report
+        .episodes
+        .iter()
+        .filter(|e| e.count > 0)
+        .map(|e| e.kind.as_str())
+        .filter(|kind| {
+            !report
+                .detectors
+                .iter()
+                .any(|d| d.kind == *kind && d.name != "null" && d.name != "random")
+        })
+        .collect()
 }
 
 /// Builds the table with one row per detector and kind.
@@ -307,6 +336,27 @@ mod tests {
         assert!(text.is_ascii(), "{text}");
         assert!(!text.contains('\u{1b}'), "escape codes in {text}");
         assert!(text.ends_with("+\n"), "{text}");
+    }
+
+    #[test]
+    fn summary_names_kinds_only_the_floors_were_scored_on() {
+        let mut doc = report();
+        assert!(!render_table(&doc).contains("unscored"));
+        doc.episodes.push(crate::document::EpisodeCount {
+            kind: "pump".to_owned(),
+            count: 4,
+            requested: 4,
+        });
+        doc.detectors.push(crate::document::tests::score("null", "pump", 0.0));
+        let text = render_table(&doc);
+        assert!(text.contains("unscored   pump: no detector of this kind ran"), "{text}");
+
+        doc.episodes.push(crate::document::EpisodeCount {
+            kind: "key_sharing".to_owned(),
+            count: 5,
+            requested: 4,
+        });
+        assert!(render_table(&doc).contains("key_sharing 5 (4 requested)"));
     }
 
     #[test]

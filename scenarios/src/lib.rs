@@ -18,12 +18,13 @@ use std::path::Path;
 use surveil_sim::config::{
     AbuseConfig, ApiTraderConfig, ArbitrageConfig, Config, DecoyConfig, ExecutionConfig,
     InstrumentConfig, KeySharingConfig, MarketMakerConfig, MicroBurstConfig, MomentumConfig,
-    RetailConfig, SpoofingConfig, WashTradingConfig, WorldConfig,
+    PumpConfig, RetailConfig, SpoofingConfig, WashTradingConfig, WorldConfig,
 };
 use surveil_sim::{InstrumentSpec, Nanos, Price, Qty};
 
 use crate::locate::{Locator, line_col};
 pub use crate::schema::Scenario;
+use crate::schema::StpMode;
 
 /// A scenario that was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -261,6 +262,7 @@ fn check(s: &Scenario) -> Result<(), (Vec<String>, String)> {
         ("abuse.spoofing.episodes", s.abuse.spoofing.episodes),
         ("abuse.wash_trading.episodes", s.abuse.wash_trading.episodes),
         ("abuse.micro_burst.episodes", s.abuse.micro_burst.episodes),
+        ("abuse.pump.episodes", s.abuse.pump.episodes),
     ] {
         if episodes > MAX_EPISODES {
             return fail(
@@ -326,9 +328,11 @@ fn check(s: &Scenario) -> Result<(), (Vec<String>, String)> {
         u64::from(s.execution.accounts),
         u64::from(s.arbitrage.accounts),
         s.instrument.iter().map(|i| u64::from(i.market_makers)).sum(),
-        u64::from(a.spoofing.episodes),
+        u64::from(a.spoofing.episodes) * u64::from(a.spoofing.max_accounts.max(1)),
         u64::from(a.micro_burst.episodes),
         u64::from(a.wash_trading.episodes) * u64::from(a.wash_trading.max_ring_size),
+        u64::from(a.pump.episodes) * u64::from(a.pump.max_accounts),
+        u64::from(a.pump.chasers),
         u64::from(d.busy_market_makers),
         u64::from(d.travelling_mobile),
         u64::from(d.shared_ips) * u64::from(d.accounts_per_shared_ip),
@@ -471,6 +475,9 @@ fn check(s: &Scenario) -> Result<(), (Vec<String>, String)> {
         ("market_makers.levels", s.market_makers.levels, 100),
         ("abuse.spoofing.max_layers", s.abuse.spoofing.max_layers, 20),
         ("abuse.wash_trading.max_ring_size", s.abuse.wash_trading.max_ring_size, 50),
+        ("abuse.spoofing.max_accounts", s.abuse.spoofing.max_accounts, 20),
+        ("abuse.micro_burst.max_keys", s.abuse.micro_burst.max_keys, 50),
+        ("abuse.pump.max_accounts", s.abuse.pump.max_accounts, 50),
     ] {
         if v > most {
             return fail(field, format!("expected at most {most}, found {v}"));
@@ -485,6 +492,123 @@ fn check(s: &Scenario) -> Result<(), (Vec<String>, String)> {
         if v == 0 {
             return fail(field, "expected 1 or more, found 0".into());
         }
+    }
+    check_variants(s)
+}
+
+/// Checks that each kind with episodes has a variant to deal them, and
+/// that every variant given a weight can be built from the kind's limits.
+fn check_variants(s: &Scenario) -> Result<(), (Vec<String>, String)> {
+    let a = &s.abuse;
+    let (ks, sp, wt, mb, pu) = (
+        &a.key_sharing.variants,
+        &a.spoofing.variants,
+        &a.wash_trading.variants,
+        &a.micro_burst.variants,
+        &a.pump.variants,
+    );
+    for (kind, episodes, weights) in [
+        (
+            "key_sharing",
+            a.key_sharing.episodes,
+            vec![ks.distant_region, ks.reseller, ks.behaviour_drift],
+        ),
+        ("spoofing", a.spoofing.episodes, vec![sp.single_order, sp.layering, sp.multi_account]),
+        (
+            "wash_trading",
+            a.wash_trading.episodes,
+            vec![wt.self_trade, wt.pair, wt.ring, wt.volume_inflation],
+        ),
+        (
+            "micro_burst",
+            a.micro_burst.episodes,
+            vec![mb.single_key, mb.quote_stuffing, mb.multi_key],
+        ),
+        ("pump", a.pump.episodes, vec![pu.open, pu.wash_cover]),
+    ] {
+        if episodes > 0 && weights.iter().all(|w| w.0 == 0.0) {
+            return Err((
+                vec![format!("abuse.{kind}.variants")],
+                "expected at least one variant with a weight above zero".into(),
+            ));
+        }
+    }
+
+    // A variant with a weight needs room to be what its name says.
+    let needs = |on: bool, episodes: u32, field: &str, v: u32, least: u32, what: &str| {
+        if on && episodes > 0 && v < least {
+            Err((vec![field.to_owned()], format!("{what} needs {least} or more, found {v}")))
+        } else {
+            Ok(())
+        }
+    };
+    let ring = &a.wash_trading;
+    needs(
+        ks.reseller.0 > 0.0,
+        a.key_sharing.episodes,
+        "abuse.key_sharing.max_keys_per_operator",
+        a.key_sharing.max_keys_per_operator,
+        2,
+        "the `reseller` variant leases several keys, so this",
+    )?;
+    needs(
+        sp.layering.0 > 0.0,
+        a.spoofing.episodes,
+        "abuse.spoofing.max_layers",
+        a.spoofing.max_layers,
+        2,
+        "the `layering` variant fills several levels, so this",
+    )?;
+    needs(
+        sp.multi_account.0 > 0.0,
+        a.spoofing.episodes,
+        "abuse.spoofing.max_accounts",
+        a.spoofing.max_accounts,
+        2,
+        "the `multi_account` variant uses several accounts, so this",
+    )?;
+    needs(
+        wt.ring.0 > 0.0,
+        ring.episodes,
+        "abuse.wash_trading.max_ring_size",
+        ring.max_ring_size,
+        3,
+        "the `ring` variant has three accounts or more, so this",
+    )?;
+    needs(
+        wt.pair.0 + wt.volume_inflation.0 > 0.0,
+        ring.episodes,
+        "abuse.wash_trading.max_ring_size",
+        ring.max_ring_size,
+        2,
+        "the `pair` and `volume_inflation` variants have two accounts or more, so this",
+    )?;
+    needs(
+        mb.multi_key.0 > 0.0,
+        a.micro_burst.episodes,
+        "abuse.micro_burst.max_keys",
+        a.micro_burst.max_keys,
+        2,
+        "the `multi_key` variant uses several keys, so this",
+    )?;
+    needs(
+        true,
+        a.pump.episodes,
+        "abuse.pump.max_accounts",
+        a.pump.max_accounts,
+        2,
+        "a pump is coordinated among several accounts, so this",
+    )?;
+    if wt.self_trade.0 > 0.0
+        && ring.episodes > 0
+        && s.exchange.self_trade_prevention != StpMode::Off
+    {
+        return Err((
+            vec!["abuse.wash_trading.variants.self_trade".to_owned(), "exchange.self_trade_prevention".to_owned()],
+            "the `self_trade` variant trades an account with itself, which needs \
+             exchange.self_trade_prevention = \"off\"; give it a weight of 0 or switch prevention off"
+                .into(),
+        ));
     }
     Ok(())
 }
@@ -602,6 +726,11 @@ fn to_config(s: &Scenario) -> Config {
                 max_keys_per_operator: a.key_sharing.max_keys_per_operator,
                 episode_length: secs(a.key_sharing.episode_length_s.0),
                 order_gap: secs(a.key_sharing.order_gap_s.0),
+                variant_weights: {
+                    let v = &a.key_sharing.variants;
+                    [v.distant_region.0, v.reseller.0, v.behaviour_drift.0]
+                },
+                stealth: a.key_sharing.stealth.0,
             },
             spoofing: SpoofingConfig {
                 episodes: a.spoofing.episodes,
@@ -609,6 +738,12 @@ fn to_config(s: &Scenario) -> Config {
                 spoof_size_multiplier: a.spoofing.spoof_size_multiplier.0,
                 max_layers: a.spoofing.max_layers,
                 patience: secs(a.spoofing.patience_s.0),
+                max_accounts: a.spoofing.max_accounts,
+                variant_weights: {
+                    let v = &a.spoofing.variants;
+                    [v.single_order.0, v.layering.0, v.multi_account.0]
+                },
+                stealth: a.spoofing.stealth.0,
             },
             wash_trading: WashTradingConfig {
                 episodes: a.wash_trading.episodes,
@@ -616,12 +751,37 @@ fn to_config(s: &Scenario) -> Config {
                 trade_gap: secs(a.wash_trading.trade_gap_s.0),
                 max_ring_size: a.wash_trading.max_ring_size,
                 volume_target_trades: a.wash_trading.volume_target_trades,
+                inflation_rate: a.wash_trading.inflation_rate.0,
+                variant_weights: {
+                    let v = &a.wash_trading.variants;
+                    [v.self_trade.0, v.pair.0, v.ring.0, v.volume_inflation.0]
+                },
+                stealth: a.wash_trading.stealth.0,
             },
             micro_burst: MicroBurstConfig {
                 episodes: a.micro_burst.episodes,
                 bursts_per_episode: a.micro_burst.bursts_per_episode,
                 burst_length: secs(a.micro_burst.burst_length_s.0),
                 order_gap: millis(a.micro_burst.order_gap_ms.0),
+                stuffing_rate: a.micro_burst.stuffing_rate.0,
+                max_keys: a.micro_burst.max_keys,
+                variant_weights: {
+                    let v = &a.micro_burst.variants;
+                    [v.single_key.0, v.quote_stuffing.0, v.multi_key.0]
+                },
+                stealth: a.micro_burst.stealth.0,
+            },
+            pump: PumpConfig {
+                episodes: a.pump.episodes,
+                max_accounts: a.pump.max_accounts,
+                position_multiplier: a.pump.position_multiplier.0,
+                accumulation: secs(a.pump.accumulation_s.0),
+                push_window: secs(a.pump.push_window_s.0),
+                hold: secs(a.pump.hold_s.0),
+                distribution: secs(a.pump.distribution_s.0),
+                chasers: a.pump.chasers,
+                variant_weights: [a.pump.variants.open.0, a.pump.variants.wash_cover.0],
+                stealth: a.pump.stealth.0,
             },
         },
         decoys: DecoyConfig {

@@ -10,9 +10,45 @@ pub struct Builtin {
     pub source: &'static str,
 }
 
-/// Every built-in scenario; the first is the default.
+/// Every built-in scenario; the first is the default. Then come one
+/// scenario per kind of abuse at each stealth level, the market variants
+/// (illiquid, high automation, a long day, calm) and the quick `small`.
 pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "default", source: include_str!("../library/default.toml") },
+    Builtin { name: "key_sharing-easy", source: include_str!("../library/key_sharing-easy.toml") },
+    Builtin {
+        name: "key_sharing-medium",
+        source: include_str!("../library/key_sharing-medium.toml"),
+    },
+    Builtin { name: "key_sharing-hard", source: include_str!("../library/key_sharing-hard.toml") },
+    Builtin { name: "spoofing-easy", source: include_str!("../library/spoofing-easy.toml") },
+    Builtin { name: "spoofing-medium", source: include_str!("../library/spoofing-medium.toml") },
+    Builtin { name: "spoofing-hard", source: include_str!("../library/spoofing-hard.toml") },
+    Builtin {
+        name: "wash_trading-easy",
+        source: include_str!("../library/wash_trading-easy.toml"),
+    },
+    Builtin {
+        name: "wash_trading-medium",
+        source: include_str!("../library/wash_trading-medium.toml"),
+    },
+    Builtin {
+        name: "wash_trading-hard",
+        source: include_str!("../library/wash_trading-hard.toml"),
+    },
+    Builtin { name: "micro_burst-easy", source: include_str!("../library/micro_burst-easy.toml") },
+    Builtin {
+        name: "micro_burst-medium",
+        source: include_str!("../library/micro_burst-medium.toml"),
+    },
+    Builtin { name: "micro_burst-hard", source: include_str!("../library/micro_burst-hard.toml") },
+    Builtin { name: "pump-easy", source: include_str!("../library/pump-easy.toml") },
+    Builtin { name: "pump-medium", source: include_str!("../library/pump-medium.toml") },
+    Builtin { name: "pump-hard", source: include_str!("../library/pump-hard.toml") },
+    Builtin { name: "illiquid", source: include_str!("../library/illiquid.toml") },
+    Builtin { name: "high_automation", source: include_str!("../library/high_automation.toml") },
+    Builtin { name: "long", source: include_str!("../library/long.toml") },
+    Builtin { name: "calm", source: include_str!("../library/calm.toml") },
     Builtin { name: "small", source: include_str!("../library/small.toml") },
 ];
 

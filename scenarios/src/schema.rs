@@ -9,7 +9,7 @@
 
 use serde::Deserialize;
 
-use crate::values::{NonNegative, Positive, Share};
+use crate::values::{NonNegative, Positive, Share, Stealth};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize)]
@@ -498,6 +498,8 @@ pub struct Abuse {
     pub wash_trading: WashTrading,
     /// Micro-order bursts.
     pub micro_burst: MicroBurst,
+    /// Coordinated pumps of the illiquid token.
+    pub pump: Pump,
 }
 
 /// Key sharing and account leasing.
@@ -512,6 +514,10 @@ pub struct KeySharing {
     pub episode_length_s: Positive,
     /// Mean gap between the operator's orders, in seconds.
     pub order_gap_s: Positive,
+    /// Relative weights of the variants.
+    pub variants: KeySharingVariants,
+    /// The share of episodes that use the kind's disguises.
+    pub stealth: Stealth,
 }
 
 impl Default for KeySharing {
@@ -521,6 +527,30 @@ impl Default for KeySharing {
             max_keys_per_operator: 3,
             episode_length_s: Positive(900.0),
             order_gap_s: Positive(6.0),
+            variants: KeySharingVariants::default(),
+            stealth: Stealth::MEDIUM,
+        }
+    }
+}
+
+/// Relative weights of the key-sharing variants.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeySharingVariants {
+    /// One key used from a distant region while its owner trades at home.
+    pub distant_region: NonNegative,
+    /// Several leased keys run from one cloud address with one tool.
+    pub reseller: NonNegative,
+    /// One key whose trading departs from its owner's history.
+    pub behaviour_drift: NonNegative,
+}
+
+impl Default for KeySharingVariants {
+    fn default() -> KeySharingVariants {
+        KeySharingVariants {
+            distant_region: NonNegative(1.0),
+            reseller: NonNegative(1.0),
+            behaviour_drift: NonNegative(1.0),
         }
     }
 }
@@ -539,6 +569,12 @@ pub struct Spoofing {
     pub max_layers: u32,
     /// How long the spoof waits for the genuine order to fill, in seconds.
     pub patience_s: Positive,
+    /// Most accounts of one owner in a `multi_account` episode.
+    pub max_accounts: u32,
+    /// Relative weights of the variants.
+    pub variants: SpoofingVariants,
+    /// The share of episodes that use the kind's disguises.
+    pub stealth: Stealth,
 }
 
 impl Default for Spoofing {
@@ -549,6 +585,31 @@ impl Default for Spoofing {
             spoof_size_multiplier: Positive(12.0),
             max_layers: 3,
             patience_s: Positive(15.0),
+            max_accounts: 3,
+            variants: SpoofingVariants::default(),
+            stealth: Stealth::MEDIUM,
+        }
+    }
+}
+
+/// Relative weights of the spoofing variants.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpoofingVariants {
+    /// One large order at the touch.
+    pub single_order: NonNegative,
+    /// Large orders over several levels.
+    pub layering: NonNegative,
+    /// Large orders spread over several accounts of one owner.
+    pub multi_account: NonNegative,
+}
+
+impl Default for SpoofingVariants {
+    fn default() -> SpoofingVariants {
+        SpoofingVariants {
+            single_order: NonNegative(1.0),
+            layering: NonNegative(1.0),
+            multi_account: NonNegative(1.0),
         }
     }
 }
@@ -567,6 +628,12 @@ pub struct WashTrading {
     pub max_ring_size: u32,
     /// Wash trades after which the ring's volume target is met.
     pub volume_target_trades: u32,
+    /// How many times faster a `volume_inflation` ring trades.
+    pub inflation_rate: Positive,
+    /// Relative weights of the variants.
+    pub variants: WashTradingVariants,
+    /// The share of episodes that use the kind's disguises.
+    pub stealth: Stealth,
 }
 
 impl Default for WashTrading {
@@ -577,6 +644,34 @@ impl Default for WashTrading {
             trade_gap_s: Positive(15.0),
             max_ring_size: 3,
             volume_target_trades: 10,
+            inflation_rate: Positive(4.0),
+            variants: WashTradingVariants::default(),
+            stealth: Stealth::MEDIUM,
+        }
+    }
+}
+
+/// Relative weights of the wash-trading variants.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WashTradingVariants {
+    /// One account trading with itself.
+    pub self_trade: NonNegative,
+    /// Two accounts of one owner.
+    pub pair: NonNegative,
+    /// Three or more accounts passing volume round.
+    pub ring: NonNegative,
+    /// A ring inflating the illiquid token's volume.
+    pub volume_inflation: NonNegative,
+}
+
+impl Default for WashTradingVariants {
+    fn default() -> WashTradingVariants {
+        WashTradingVariants {
+            self_trade: NonNegative(1.0),
+            pair: NonNegative(1.0),
+            ring: NonNegative(1.0),
+            volume_inflation: NonNegative(1.0),
         }
     }
 }
@@ -593,6 +688,14 @@ pub struct MicroBurst {
     pub burst_length_s: Positive,
     /// Mean gap between orders in a burst, in milliseconds.
     pub order_gap_ms: Positive,
+    /// How many times faster a `quote_stuffing` burst sends.
+    pub stuffing_rate: Positive,
+    /// Most keys a `multi_key` operator spreads its bursts over.
+    pub max_keys: u32,
+    /// Relative weights of the variants.
+    pub variants: MicroBurstVariants,
+    /// The share of episodes that use the kind's disguises.
+    pub stealth: Stealth,
 }
 
 impl Default for MicroBurst {
@@ -602,7 +705,92 @@ impl Default for MicroBurst {
             bursts_per_episode: 2,
             burst_length_s: Positive(4.0),
             order_gap_ms: Positive(10.0),
+            stuffing_rate: Positive(5.0),
+            max_keys: 8,
+            variants: MicroBurstVariants::default(),
+            stealth: Stealth::MEDIUM,
         }
+    }
+}
+
+/// Relative weights of the micro-burst variants.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MicroBurstVariants {
+    /// Bursts of minimum-size orders from one key.
+    pub single_key: NonNegative,
+    /// Faster, longer bursts at the touch that flood the book.
+    pub quote_stuffing: NonNegative,
+    /// Bursts spread over several keys of one operator.
+    pub multi_key: NonNegative,
+}
+
+impl Default for MicroBurstVariants {
+    fn default() -> MicroBurstVariants {
+        MicroBurstVariants {
+            single_key: NonNegative(1.0),
+            quote_stuffing: NonNegative(1.0),
+            multi_key: NonNegative(1.0),
+        }
+    }
+}
+
+/// Coordinated pumps of the illiquid token.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Pump {
+    /// Number of episodes.
+    pub episodes: u32,
+    /// Most accounts in one pump group.
+    pub max_accounts: u32,
+    /// Position each pumper builds, relative to the typical size.
+    pub position_multiplier: Positive,
+    /// Seconds the group buys quietly at the bid before the push.
+    pub accumulation_s: Positive,
+    /// Seconds of the window in which the group buys together.
+    pub push_window_s: Positive,
+    /// Seconds the group holds after the push.
+    pub hold_s: Positive,
+    /// Seconds the group sells into the buyers the move attracts.
+    pub distribution_s: Positive,
+    /// Honest retail traders who chase sharp rises of the illiquid token.
+    pub chasers: u32,
+    /// Relative weights of the variants.
+    pub variants: PumpVariants,
+    /// The share of episodes that use the kind's disguises.
+    pub stealth: Stealth,
+}
+
+impl Default for Pump {
+    fn default() -> Pump {
+        Pump {
+            episodes: 4,
+            max_accounts: 5,
+            position_multiplier: Positive(12.0),
+            accumulation_s: Positive(120.0),
+            push_window_s: Positive(45.0),
+            hold_s: Positive(1.0),
+            distribution_s: Positive(240.0),
+            chasers: 40,
+            variants: PumpVariants::default(),
+            stealth: Stealth::MEDIUM,
+        }
+    }
+}
+
+/// Relative weights of the pump variants.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PumpVariants {
+    /// The group buys and sells openly.
+    pub open: NonNegative,
+    /// The group's buying hides among its own wash trades.
+    pub wash_cover: NonNegative,
+}
+
+impl Default for PumpVariants {
+    fn default() -> PumpVariants {
+        PumpVariants { open: NonNegative(1.0), wash_cover: NonNegative(1.0) }
     }
 }
 

@@ -73,3 +73,57 @@ impl<'de> Deserialize<'de> for Positive {
         }
     }
 }
+
+/// How hard a kind's episodes try to hide: the share of them, in `[0, 1]`,
+/// that use the kind's disguises. Written as a number or as a level:
+/// `easy` (none), `medium` (a quarter) or `hard` (all).
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+pub struct Stealth(pub f64);
+
+impl Stealth {
+    /// No episode disguised.
+    pub const EASY: Stealth = Stealth(0.0);
+    /// A quarter of the episodes disguised.
+    pub const MEDIUM: Stealth = Stealth(0.25);
+    /// Every episode disguised.
+    pub const HARD: Stealth = Stealth(1.0);
+}
+
+impl<'de> Deserialize<'de> for Stealth {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Stealth, D::Error> {
+        struct Level;
+        impl serde::de::Visitor<'_> for Level {
+            type Value = Stealth;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`easy`, `medium`, `hard` or a share between 0 and 1")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Stealth, E> {
+                match v {
+                    "easy" => Ok(Stealth::EASY),
+                    "medium" => Ok(Stealth::MEDIUM),
+                    "hard" => Ok(Stealth::HARD),
+                    other => Err(E::custom(format!(
+                        "expected `easy`, `medium`, `hard` or a share between 0 and 1, \
+                         found `{other}`"
+                    ))),
+                }
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Stealth, E> {
+                if (0.0..=1.0).contains(&v) {
+                    Ok(Stealth(v))
+                } else {
+                    Err(E::custom(format!(
+                        "expected `easy`, `medium`, `hard` or a share between 0 and 1, found {v}"
+                    )))
+                }
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Stealth, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Stealth, E> {
+                self.visit_f64(v as f64)
+            }
+        }
+        d.deserialize_any(Level)
+    }
+}

@@ -198,9 +198,10 @@ fn syntax_error_without_a_field_reads_cleanly() {
 #[test]
 fn self_trade_prevention_is_chosen_by_the_scenario() {
     use surveil_sim::matching::SelfTradePrevention;
-    let loaded =
-        parse("name = \"x\"\n[exchange]\nself_trade_prevention = \"cancel_both\"\n", "x.toml")
-            .unwrap();
+    // Prevention on leaves no room for an account trading with itself.
+    let source = "name = \"x\"\n[exchange]\nself_trade_prevention = \"cancel_both\"\n\
+        [abuse.wash_trading.variants]\nself_trade = 0\n";
+    let loaded = parse(source, "x.toml").unwrap();
     assert_eq!(loaded.config.self_trade_prevention, SelfTradePrevention::CancelBoth);
     assert_eq!(load("default").unwrap().config.self_trade_prevention, SelfTradePrevention::Off);
 
@@ -294,4 +295,94 @@ fn a_grace_period_longer_than_any_session_is_refused() {
     let (line, field, message) = invalid("name = \"x\"\n[scoring]\ngrace_s = 1e300\n");
     assert_eq!((line, field.as_str()), (3, "scoring.grace_s"));
     assert!(message.starts_with("expected at most 2678400 seconds"), "{message}");
+}
+
+#[test]
+fn stealth_is_a_level_or_a_share() {
+    let source = "name = \"x\"\n[abuse.spoofing]\nstealth = \"hard\"\n\
+        [abuse.pump]\nstealth = 0.6\n[abuse.wash_trading]\nstealth = \"easy\"\n";
+    let abuse = parse(source, "x.toml").unwrap().config.abuse;
+    assert_eq!((abuse.spoofing.stealth, abuse.pump.stealth), (1.0, 0.6));
+    assert_eq!((abuse.wash_trading.stealth, abuse.key_sharing.stealth), (0.0, 0.25));
+
+    let (line, field, message) = invalid("name = \"x\"\n[abuse.pump]\nstealth = \"sneaky\"\n");
+    assert_eq!((line, field.as_str()), (3, "abuse.pump.stealth"));
+    assert!(
+        message.contains("`easy`, `medium`, `hard`") && message.contains("sneaky"),
+        "{message}"
+    );
+    let (_, field, message) = invalid("name = \"x\"\n[abuse.spoofing]\nstealth = 1.5\n");
+    assert_eq!(field, "abuse.spoofing.stealth");
+    assert!(message.contains("found 1.5"), "{message}");
+}
+
+#[test]
+fn variants_need_a_weight_and_room_to_be_what_they_are() {
+    let (line, field, message) = invalid(
+        "name = \"x\"\n[abuse.micro_burst.variants]\nsingle_key = 0\nquote_stuffing = 0\n\
+         multi_key = 0\n",
+    );
+    assert_eq!((line, field.as_str()), (2, "abuse.micro_burst.variants"));
+    assert!(message.contains("at least one variant"), "{message}");
+
+    let (line, field, message) = invalid("name = \"x\"\n[abuse.wash_trading]\nmax_ring_size = 2\n");
+    assert_eq!((line, field.as_str()), (3, "abuse.wash_trading.max_ring_size"));
+    assert!(message.contains("`ring`") && message.contains("found 2"), "{message}");
+    let source = "name = \"x\"\n[abuse.wash_trading]\nmax_ring_size = 2\n\
+        [abuse.wash_trading.variants]\nring = 0\n";
+    assert!(parse(source, "x.toml").is_ok());
+
+    let (_, field, _) = invalid("name = \"x\"\n[abuse.spoofing]\nmax_accounts = 1\n");
+    assert_eq!(field, "abuse.spoofing.max_accounts");
+    let (_, field, _) = invalid("name = \"x\"\n[abuse.key_sharing]\nmax_keys_per_operator = 1\n");
+    assert_eq!(field, "abuse.key_sharing.max_keys_per_operator");
+    let (_, field, _) = invalid("name = \"x\"\n[abuse.pump]\nmax_accounts = 1\n");
+    assert_eq!(field, "abuse.pump.max_accounts");
+    let (_, field, _) = invalid("name = \"x\"\n[abuse.pump.variants]\nopen = 1\nwhisper = 2\n");
+    assert_eq!(field, "abuse.pump.variants.whisper");
+
+    let (line, field, message) =
+        invalid("name = \"x\"\n[exchange]\nself_trade_prevention = \"cancel_incoming\"\n");
+    assert_eq!((line, field.as_str()), (3, "exchange.self_trade_prevention"));
+    assert!(message.contains("`self_trade`"), "{message}");
+}
+
+#[test]
+fn every_builtin_scenario_has_a_description() {
+    for builtin in library::BUILTINS {
+        let loaded = load(builtin.name).unwrap();
+        assert_eq!(loaded.scenario.name, builtin.name);
+        assert!(!loaded.scenario.description.trim().is_empty(), "{}", builtin.name);
+    }
+}
+
+#[test]
+fn the_suite_has_every_kind_at_every_stealth_level() {
+    for kind in ["key_sharing", "spoofing", "wash_trading", "micro_burst", "pump"] {
+        for (level, stealth) in [("easy", 0.0), ("medium", 0.25), ("hard", 1.0)] {
+            let name = format!("{kind}-{level}");
+            let a = load(&name).unwrap_or_else(|e| panic!("{name}: {e}")).config.abuse;
+            let kinds = [
+                ("key_sharing", a.key_sharing.episodes, a.key_sharing.stealth),
+                ("spoofing", a.spoofing.episodes, a.spoofing.stealth),
+                ("wash_trading", a.wash_trading.episodes, a.wash_trading.stealth),
+                ("micro_burst", a.micro_burst.episodes, a.micro_burst.stealth),
+                ("pump", a.pump.episodes, a.pump.stealth),
+            ];
+            for (other, episodes, s) in kinds {
+                if other == kind {
+                    assert!(episodes > 0 && s == stealth, "{name}");
+                } else {
+                    assert_eq!(episodes, 0, "{name}: {other}");
+                }
+            }
+        }
+    }
+    let default = load("default").unwrap().config;
+    assert!(default.abuse.pump.episodes > 0);
+    assert_eq!(load("high_automation").unwrap().api_share, 0.60);
+    assert_eq!(load("long").unwrap().config.duration.as_secs_f64(), 86_400.0);
+    let calm = load("calm").unwrap().config;
+    assert_eq!(calm.abuse.pump.episodes + calm.abuse.spoofing.episodes, 0);
+    assert_eq!(calm.decoys, default.decoys);
 }

@@ -232,6 +232,8 @@ pub struct AbuseConfig {
     pub wash_trading: WashTradingConfig,
     /// Micro-order bursts.
     pub micro_burst: MicroBurstConfig,
+    /// Coordinated pumps of the illiquid token.
+    pub pump: PumpConfig,
 }
 
 /// Key sharing and account leasing.
@@ -245,6 +247,11 @@ pub struct KeySharingConfig {
     pub episode_length: Nanos,
     /// Mean gap between the operator's orders.
     pub order_gap: Nanos,
+    /// Relative weights of `distant_region`, `reseller` and
+    /// `behaviour_drift`, in that order.
+    pub variant_weights: [f64; 3],
+    /// The share of episodes, in `[0, 1]`, that use the kind's disguises.
+    pub stealth: f64,
 }
 
 /// Spoofing and layering.
@@ -261,6 +268,13 @@ pub struct SpoofingConfig {
     /// How long a spoof order waits for the genuine order to fill before
     /// both are pulled.
     pub patience: Nanos,
+    /// Most accounts one owner spreads a `multi_account` episode over.
+    pub max_accounts: u32,
+    /// Relative weights of `single_order`, `layering` and `multi_account`,
+    /// in that order.
+    pub variant_weights: [f64; 3],
+    /// The share of episodes, in `[0, 1]`, that use the kind's disguises.
+    pub stealth: f64,
 }
 
 /// Wash-trading rings.
@@ -276,6 +290,14 @@ pub struct WashTradingConfig {
     pub max_ring_size: u32,
     /// Number of wash trades after which the ring's volume target is met.
     pub volume_target_trades: u32,
+    /// How many times faster than `trade_gap` a `volume_inflation` ring
+    /// trades.
+    pub inflation_rate: f64,
+    /// Relative weights of `self_trade`, `pair`, `ring` and
+    /// `volume_inflation`, in that order.
+    pub variant_weights: [f64; 4],
+    /// The share of episodes, in `[0, 1]`, that use the kind's disguises.
+    pub stealth: f64,
 }
 
 /// Micro-order bursts.
@@ -289,6 +311,44 @@ pub struct MicroBurstConfig {
     pub burst_length: Nanos,
     /// Mean gap between orders within a burst.
     pub order_gap: Nanos,
+    /// How many times faster than `order_gap` a `quote_stuffing` burst
+    /// sends.
+    pub stuffing_rate: f64,
+    /// Most keys a `multi_key` operator spreads its bursts over.
+    pub max_keys: u32,
+    /// Relative weights of `single_key`, `quote_stuffing` and `multi_key`,
+    /// in that order.
+    pub variant_weights: [f64; 3],
+    /// The share of episodes, in `[0, 1]`, that use the kind's disguises.
+    pub stealth: f64,
+}
+
+/// Coordinated pumps of the illiquid token.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PumpConfig {
+    /// Number of episodes.
+    pub episodes: u32,
+    /// Most accounts in one pump group (at least two).
+    pub max_accounts: u32,
+    /// Position each pumper builds, relative to the instrument's typical
+    /// size.
+    pub position_multiplier: f64,
+    /// How long the group buys quietly at the bid before the push.
+    pub accumulation: Nanos,
+    /// The short window in which the group buys together.
+    pub push_window: Nanos,
+    /// How long the group holds after the push before selling.
+    pub hold: Nanos,
+    /// How long the group sells into the buyers the move attracts.
+    pub distribution: Nanos,
+    /// Honest retail traders who chase sharp moves of the illiquid token:
+    /// the buyers a pump needs. They are honest in the ground truth and
+    /// react to any move, not only to pumps.
+    pub chasers: u32,
+    /// Relative weights of `open` and `wash_cover`, in that order.
+    pub variant_weights: [f64; 2],
+    /// The share of episodes, in `[0, 1]`, that use the kind's disguises.
+    pub stealth: f64,
 }
 
 /// Decoys: honest participants shaped like abuse. Every instrument's own

@@ -6,12 +6,15 @@
 //! context hands it, which belongs to that agent alone.
 //!
 //! Honest participants: retail traders, small API traders, market makers,
-//! momentum traders, execution algorithms and arbitrageurs. Decoys are
-//! honest participants built to look like abusers; the population labels
-//! them in the ground truth when it builds them. Abusive participants
+//! momentum traders, execution algorithms, arbitrageurs, and the trend
+//! chasers who buy into sharp rises of the illiquid token (the buyers a
+//! pump needs; see [`chasers`]). Decoys are honest participants built to
+//! look like abusers; the population labels them in the ground truth when
+//! it builds them. Abusive participants (see `abuse`, one module per kind)
 //! record what they do in the ground truth as they do it.
 
 mod abuse;
+pub(crate) mod chasers;
 mod decoys;
 mod honest;
 pub(crate) mod population;

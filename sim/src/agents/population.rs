@@ -15,7 +15,7 @@ use std::collections::{HashSet, VecDeque};
 
 use rand::Rng;
 
-use super::abuse::{KeySharingOperator, MicroBurster, Spoofer, WashRing, Window};
+use super::abuse::{self, Window};
 use super::decoys::{
     BurstStyle, DeepBookMaker, JumpBurster, RoundLotQuoter, RoundLotTaker, Route, SessionTrader,
     first_vpn_hop, jump_threshold, round_lot,
@@ -63,7 +63,7 @@ pub(crate) struct Population {
     pub(crate) decoys: Vec<Decoy>,
 }
 
-struct Ids {
+pub(crate) struct Ids {
     rng: Stream,
     accounts: HashSet<u32>,
     keys: HashSet<u32>,
@@ -72,7 +72,7 @@ struct Ids {
 }
 
 impl Ids {
-    fn account(&mut self) -> AccountId {
+    pub(crate) fn account(&mut self) -> AccountId {
         loop {
             let id = self.rng.random_range(100_000..100_000_000);
             if self.accounts.insert(id) {
@@ -82,7 +82,7 @@ impl Ids {
         }
     }
 
-    fn key(&mut self, owner: AccountId) -> KeyId {
+    pub(crate) fn key(&mut self, owner: AccountId) -> KeyId {
         loop {
             let id = self.rng.random_range(1_000_000..1_000_000_000);
             if self.keys.insert(id) {
@@ -93,7 +93,12 @@ impl Ids {
     }
 
     /// A new account with one API key, trading from a cloud server.
-    fn api_account(&mut self, rng: &mut Stream, region: RegionId, client: Client) -> Access {
+    pub(crate) fn api_account(
+        &mut self,
+        rng: &mut Stream,
+        region: RegionId,
+        client: Client,
+    ) -> Access {
         let account = self.account();
         let key = self.key(account);
         Access {
@@ -107,9 +112,9 @@ impl Ids {
     }
 }
 
-const SEOUL: RegionId = RegionId(0);
+pub(crate) const SEOUL: RegionId = RegionId(0);
 
-fn domestic_region(rng: &mut Stream) -> RegionId {
+pub(crate) fn domestic_region(rng: &mut Stream) -> RegionId {
     // Most of the population lives in and around the capital.
     let x: f64 = rng.random();
     RegionId(match x {
@@ -120,15 +125,15 @@ fn domestic_region(rng: &mut Stream) -> RegionId {
     })
 }
 
-fn foreign_region(rng: &mut Stream) -> RegionId {
+pub(crate) fn foreign_region(rng: &mut Stream) -> RegionId {
     RegionId(rng.random_range(DOMESTIC_REGIONS..REGIONS.len() as u16))
 }
 
-fn in_house_tool(rng: &mut Stream) -> Client {
+pub(crate) fn in_house_tool(rng: &mut Stream) -> Client {
     Client::Unknown(rng.random())
 }
 
-fn known_library(rng: &mut Stream) -> Client {
+pub(crate) fn known_library(rng: &mut Stream) -> Client {
     Client::KnownLibrary(rng.random_range(0..6))
 }
 
@@ -143,7 +148,7 @@ fn label(kind: DecoyKind, variant: &str, accesses: &[Access]) -> Decoy {
     Decoy { kind, variant: variant.to_owned(), accounts, keys }
 }
 
-fn window(rng: &mut Stream, duration: Nanos, mean_length: Nanos) -> Window {
+pub(crate) fn window(rng: &mut Stream, duration: Nanos, mean_length: Nanos) -> Window {
     let length = (mean_length.0 as f64 * rng.random_range(0.6..1.4)) as u64;
     let length = length.min(duration.0 / 2).max(1);
     let earliest = duration.0 / 50;
@@ -227,8 +232,8 @@ pub(crate) fn build(config: &Config) -> Population {
             access.network = Network::Home;
             access.ip = IpPlan.draw(&mut s, region, Network::Home);
         }
-        api_traders.push(access);
         let instrument = pick_instrument(&mut s, &config.instruments);
+        api_traders.push((access, instrument));
         let first = Nanos::from_secs_f64(s.random_range(0.0..30.0));
         let agent = ApiTrader {
             cfg: config.api_traders.clone(),
@@ -271,110 +276,9 @@ pub(crate) fn build(config: &Config) -> Population {
         add(Box::new(agent), s, first);
     }
 
-    // Operators lease keys from distinct small API traders.
-    let abuse = &config.abuse;
-    let mut plan = rng::stream(seed, "key_sharing_plan", 0);
-    let mut owners: Vec<usize> = (0..api_traders.len()).collect();
-    for e in 0..abuse.key_sharing.episodes {
-        let mut s = rng::stream(seed, "key_sharing", u64::from(e));
-        let wanted = s.random_range(1..=abuse.key_sharing.max_keys_per_operator.max(1)) as usize;
-        let region = foreign_region(&mut s);
-        let ip = IpPlan.draw(&mut s, region, Network::Cloud);
-        let client = in_house_tool(&mut s);
-        // Leave at least one owner for each operator still to come.
-        let later = (abuse.key_sharing.episodes - e - 1) as usize;
-        let available = owners.len().saturating_sub(later).max(1).min(owners.len());
-        let mut leases = Vec::new();
-        for _ in 0..wanted.min(available) {
-            let owner = owners.swap_remove(plan.random_range(0..owners.len()));
-            let mut access = api_traders[owner];
-            access.ip = ip;
-            access.region = region;
-            access.network = Network::Cloud;
-            access.client = client;
-            leases.push(access);
-        }
-        if leases.is_empty() {
-            break;
-        }
-        let window = window(&mut s, config.duration, abuse.key_sharing.episode_length);
-        let instrument = pick_instrument(&mut s, &config.instruments);
-        let agent = KeySharingOperator {
-            leases,
-            window,
-            order_gap: abuse.key_sharing.order_gap,
-            instrument,
-            size_multiplier: config.api_traders.size_multiplier,
-            episode: None,
-            open: Vec::new(),
-        };
-        add(Box::new(agent), s, window.start);
-    }
-
-    for e in 0..abuse.spoofing.episodes {
-        let mut s = rng::stream(seed, "spoofing", u64::from(e));
-        let tool = known_library(&mut s);
-        let access = ids.api_account(&mut s, SEOUL, tool);
-        let window = window(&mut s, config.duration, abuse.spoofing.episode_length);
-        let layers = s.random_range(1..=abuse.spoofing.max_layers.max(1));
-        let instrument = pick_instrument(&mut s, &config.instruments);
-        let agent = Spoofer::new(
-            access,
-            instrument,
-            window,
-            layers,
-            abuse.spoofing.spoof_size_multiplier,
-            abuse.spoofing.patience,
-        );
-        add(Box::new(agent), s, window.start);
-    }
-
-    // Wash rings inflate the least active instrument's volume.
-    let thin = config
-        .instruments
-        .iter()
-        .enumerate()
-        .min_by(|a, b| a.1.activity_weight.total_cmp(&b.1.activity_weight))
-        .map_or(InstrumentId(0), |(i, _)| InstrumentId(i as u16));
-    for e in 0..abuse.wash_trading.episodes {
-        let mut s = rng::stream(seed, "wash_trading", u64::from(e));
-        let size = s.random_range(1..=abuse.wash_trading.max_ring_size.max(1));
-        let region = domestic_region(&mut s);
-        let tool = known_library(&mut s);
-        let members = (0..size).map(|_| ids.api_account(&mut s, region, tool)).collect();
-        let window = window(&mut s, config.duration, abuse.wash_trading.episode_length);
-        let agent = WashRing {
-            members,
-            instrument: thin,
-            window,
-            trade_gap: abuse.wash_trading.trade_gap,
-            volume_target: abuse.wash_trading.volume_target_trades,
-            trades: 0,
-            turn: 0,
-            episode: None,
-        };
-        add(Box::new(agent), s, window.start);
-    }
-
-    for e in 0..abuse.micro_burst.episodes {
-        let mut s = rng::stream(seed, "micro_burst", u64::from(e));
-        let tool = in_house_tool(&mut s);
-        let access = ids.api_account(&mut s, SEOUL, tool);
-        let window = window(&mut s, config.duration, Nanos(abuse.micro_burst.burst_length.0 * 4));
-        let instrument = pick_instrument(&mut s, &config.instruments);
-        let agent = MicroBurster {
-            access,
-            instrument,
-            first_burst: window.start,
-            bursts_left: abuse.micro_burst.bursts_per_episode.max(1),
-            burst_length: abuse.micro_burst.burst_length,
-            order_gap: abuse.micro_burst.order_gap,
-            burst_end: None,
-            open: VecDeque::new(),
-            episode: None,
-        };
-        add(Box::new(agent), s, window.start);
-    }
+    // The abusers come after the honest participants and before the
+    // decoys; operators lease keys from distinct small API traders.
+    abuse::build(config, &mut ids, &api_traders, &mut add);
 
     build_decoys(config, &mut ids, &mut add, &mut decoys);
 
