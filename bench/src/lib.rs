@@ -8,10 +8,14 @@
 //! same scenario and seed always score the same.
 
 pub mod calibrate;
+pub mod check;
+pub mod detector_config;
 pub mod facts;
 pub mod pipeline;
 pub mod replay;
 pub mod run;
 pub mod score;
+pub mod seeds;
 pub mod stats;
+pub mod thresholds;
 pub mod workload;

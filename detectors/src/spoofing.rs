@@ -1,7 +1,9 @@
 //! Spoofing: large orders cancelled unfilled right after their owner
-//! traded on the other side.
+//! traded on the other side ([`SpoofCancel`]), and one owner's resting
+//! orders tilting the book's imbalance while it trades against the tilt
+//! ([`SpoofImbalance`], in its own module).
 //!
-//! The rule follows the legal definitions (bidding or offering with intent
+//! [`SpoofCancel`]'s rule follows the legal definitions (bidding or offering with intent
 //! to cancel before execution; EU MAR Annex I's orders that move visible
 //! depth and are withdrawn before execution) through their observable
 //! trace: an order far larger than the instrument's typical size, cancelled
@@ -17,7 +19,12 @@ use surveil_sim::event::{CancelReason, OrderType};
 use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos, OrderId, Qty, Side};
 
 use crate::baseline::SizeBaseline;
+use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
+
+mod imbalance;
+
+pub use imbalance::SpoofImbalance;
 
 /// Parameters of [`SpoofCancel`].
 #[derive(Clone, Debug, PartialEq)]
@@ -81,9 +88,67 @@ pub struct SpoofCancel {
 const WARMUP: u64 = 200;
 
 impl SpoofCancel {
+    /// The parameters it takes from the registry.
+    pub const PARAMS: &'static [ParamSpec] = &[
+        ParamSpec::real(
+            "size_ratio",
+            8.0,
+            0.0,
+            1e9,
+            "an order is large at this multiple of the typical size",
+        ),
+        ParamSpec::real(
+            "max_filled_share",
+            0.1,
+            0.0,
+            1.0,
+            "largest filled share of a cancelled order that counts as unfilled",
+        ),
+        ParamSpec::real(
+            "fill_window_ms",
+            2000.0,
+            0.0,
+            1e9,
+            "how long before the cancel the opposite-side fill may be, ms",
+        ),
+        ParamSpec::real(
+            "max_lifetime_ms",
+            60_000.0,
+            0.0,
+            1e12,
+            "longest life of a cancelled order that counts, ms",
+        ),
+        ParamSpec::count(
+            "repeats",
+            2.0,
+            1.0,
+            1e6,
+            "occurrences within the repeat window before the account alerts",
+        ),
+        ParamSpec::real(
+            "repeat_window_ms",
+            300_000.0,
+            0.0,
+            1e12,
+            "the window occurrences are counted over, ms",
+        ),
+    ];
+
     /// Creates the detector.
     pub fn new(params: SpoofCancelParams) -> SpoofCancel {
         SpoofCancel { params, ..SpoofCancel::default() }
+    }
+
+    /// Creates the detector from registry values.
+    pub fn from_values(v: &Values) -> SpoofCancel {
+        SpoofCancel::new(SpoofCancelParams {
+            size_ratio: v.get("size_ratio"),
+            max_filled_share: v.get("max_filled_share"),
+            fill_window: v.millis("fill_window_ms"),
+            max_lifetime: v.millis("max_lifetime_ms"),
+            repeats: v.count("repeats"),
+            repeat_window: v.millis("repeat_window_ms"),
+        })
     }
 
     fn record_fill(&mut self, account: AccountId, instrument: InstrumentId, side: Side, t: Nanos) {

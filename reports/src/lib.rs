@@ -15,10 +15,14 @@
 
 mod document;
 mod error;
+mod ranking;
+mod seeds;
 mod table;
 
 pub use document::{
-    Calibration, DecoyCount, DetectorScore, EpisodeCount, FalseFlagCause, RunCost, RunReport,
+    Calibration, DecoyCount, DetectorScore, EpisodeCount, FalseFlagCause, PrPoint, RunCost,
+    RunReport,
 };
 pub use error::ReportError;
+pub use seeds::{Interval, SeedSummary, SeedsReport, t_quantile_95};
 pub use table::render_table;

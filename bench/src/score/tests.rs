@@ -480,6 +480,7 @@ fn into_report_keeps_every_figure_in_its_field() {
         ],
         ns_per_event: 15.0,
         events_per_sec: 16.0,
+        ..DetectorScore::default()
     };
     assert_eq!(report, expected);
 }
