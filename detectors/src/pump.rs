@@ -39,6 +39,9 @@ struct Fill {
 /// Accounts joined by shared IPs and unrecognised tools.
 #[derive(Debug, Default)]
 struct Links {
+    /// The address and client each account was last seen with, so that
+    /// the common case, nothing new, costs one look-up.
+    last_seen: HashMap<AccountId, (Ip, Client)>,
     parent: HashMap<AccountId, AccountId>,
     by_ip: HashMap<Ip, AccountId>,
     by_tool: HashMap<u16, AccountId>,
@@ -73,6 +76,9 @@ impl Links {
     }
 
     fn observe(&mut self, account: AccountId, ip: Ip, client: Client) {
+        if self.last_seen.insert(account, (ip, client)) == Some((ip, client)) {
+            return;
+        }
         self.parent.entry(account).or_insert(account);
         let first = *self.by_ip.entry(ip).or_insert(account);
         self.join(account, first);

@@ -6,7 +6,9 @@
 //! The detector keeps, per API key, the IPs it was used from within
 //! `window_ms`, and per IP the keys used from it; a key alerts when it has
 //! `max_ips` or more IPs, and every key on an IP alerts when the IP has
-//! `max_keys` or more keys. The score is the larger of the two counts
+//! `max_keys` or more keys; both only when the use adds an IP to the key
+//! or a key to the IP, so a key that keeps its addresses does not alert
+//! again on every order. The score is the larger of the two counts
 //! over its threshold. Offices and shared cloud exits (the `shared_ip`
 //! decoys) are its known false positives.
 
@@ -31,15 +33,21 @@ impl<T> Default for Recent<T> {
 }
 
 impl<T: PartialEq + Copy> Recent<T> {
-    /// Records `item` at `now`, forgets what is older than `window`, and
-    /// returns the number of items left.
-    fn see(&mut self, item: T, now: Nanos, window: Nanos) -> usize {
-        match self.items.iter_mut().find(|(i, _)| *i == item) {
-            Some(entry) => entry.1 = now,
-            None => self.items.push((item, now)),
-        }
+    /// Records `item` at `now` and forgets what is older than `window`;
+    /// returns the number of items left and whether `item` was new.
+    fn see(&mut self, item: T, now: Nanos, window: Nanos) -> (usize, bool) {
         self.items.retain(|&(_, t)| now.saturating_sub(t) <= window);
-        self.items.len()
+        let new = match self.items.iter_mut().find(|(i, _)| *i == item) {
+            Some(entry) => {
+                entry.1 = now;
+                false
+            }
+            None => {
+                self.items.push((item, now));
+                true
+            }
+        };
+        (self.items.len(), new)
     }
 }
 
@@ -121,18 +129,18 @@ impl Detector for KeyFanout {
         let Some(key) = access.channel.key() else { return };
         let now = event.time;
 
-        let ips = self.key_ips.entry(key).or_default().see(access.ip, now, self.window);
+        let (ips, new_ip) = self.key_ips.entry(key).or_default().see(access.ip, now, self.window);
         let on_ip = self.ip_keys.entry(access.ip).or_default();
-        let keys = on_ip.see(key, now, self.window);
+        let (keys, new_key) = on_ip.see(key, now, self.window);
         let ip_score = keys as f64 / self.max_keys as f64;
         let key_score = ips as f64 / self.max_ips as f64;
 
-        if keys >= self.max_keys {
+        if keys >= self.max_keys && new_key {
             let all: Vec<KeyId> = on_ip.items.iter().map(|&(k, _)| k).collect();
             for k in all {
                 self.alert(k, now, ip_score.max(if k == key { key_score } else { 0.0 }), alerts);
             }
-        } else if ips >= self.max_ips {
+        } else if ips >= self.max_ips && new_ip {
             self.alert(key, now, key_score, alerts);
         }
     }

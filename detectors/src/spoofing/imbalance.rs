@@ -79,14 +79,14 @@ impl SpoofImbalance {
         ),
         ParamSpec::real(
             "min_share",
-            0.5,
+            0.1,
             0.0,
             1.0,
             "share of the other side's near depth the account must hold",
         ),
         ParamSpec::real(
             "min_tilt",
-            0.4,
+            0.05,
             0.0,
             2.0,
             "change of imbalance the account's orders must make",
@@ -306,6 +306,6 @@ mod tests {
     #[test]
     fn quoting_both_sides_alike_tilts_nothing() {
         assert!(scene(200, 200).is_empty());
-        assert!(scene(4, 0).is_empty(), "a small bid holds too little of the depth");
+        assert!(scene(2, 0).is_empty(), "a small bid holds too little of the depth");
     }
 }

@@ -198,22 +198,30 @@ impl WashRing {
             groups.entry(root(&parent, k)).or_default().push(k.1);
         }
 
+        // Each member's volume inside its own group, in one pass over the
+        // pairs; a trade with itself is both a buy and a sell.
+        let mut inside: BTreeMap<(InstrumentId, AccountId), i64> = BTreeMap::new();
+        for (&(instrument, a, b), &q) in self.pairs.iter().filter(|(_, q)| **q > 0) {
+            let (ka, kb) = ((instrument, a), (instrument, b));
+            if !(candidates.contains_key(&ka) && candidates.contains_key(&kb)) {
+                continue;
+            }
+            if a == b {
+                *inside.entry(ka).or_default() += 2 * q;
+            } else if root(&parent, ka) == root(&parent, kb) {
+                *inside.entry(ka).or_default() += q;
+                *inside.entry(kb).or_default() += q;
+            }
+        }
+
         for ((instrument, _), members) in groups {
             let mut closure = f64::INFINITY;
             let mut net = 0.0_f64;
             for &m in &members {
                 let flow = candidates[&(instrument, m)];
                 let gross = (flow.bought + flow.sold) as f64;
-                let inside: i64 = members
-                    .iter()
-                    .map(|&n| {
-                        let q =
-                            self.pairs.get(&(instrument, m.min(n), m.max(n))).copied().unwrap_or(0);
-                        // A trade with itself is both a buy and a sell.
-                        if n == m { 2 * q } else { q }
-                    })
-                    .sum();
-                closure = closure.min(inside as f64 / gross);
+                let own = inside.get(&(instrument, m)).copied().unwrap_or(0);
+                closure = closure.min(own as f64 / gross);
                 net = net.max((flow.bought - flow.sold).abs() as f64 / gross);
             }
             // A ring is flagged while it trades, not for as long as its
