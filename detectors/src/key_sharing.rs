@@ -31,7 +31,7 @@ pub use concurrent::KeyConcurrent;
 pub use fanout::KeyFanout;
 pub use unfamiliar::KeyUnfamiliar;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use surveil_sim::{Access, Client, Event, EventBody, KeyId, Nanos, RegionId};
 
@@ -84,7 +84,7 @@ struct KeyState {
 #[derive(Debug, Default)]
 pub struct KeyTravel {
     params: KeyTravelParams,
-    keys: HashMap<KeyId, KeyState>,
+    keys: FxHashMap<KeyId, KeyState>,
 }
 
 impl KeyTravel {
@@ -123,7 +123,7 @@ impl KeyTravel {
 
     /// Creates the detector.
     pub fn new(params: KeyTravelParams) -> KeyTravel {
-        KeyTravel { params, keys: HashMap::new() }
+        KeyTravel { params, keys: FxHashMap::default() }
     }
 
     /// Creates the detector from registry values.

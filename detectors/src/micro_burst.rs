@@ -10,7 +10,9 @@
 //! size, so the share of tiny orders is what separates the two. The score
 //! is the message rate over the threshold times the tiny share.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use surveil_sim::event::CancelReason;
 use surveil_sim::{Event, EventBody, KeyId, Nanos};
@@ -71,7 +73,7 @@ const TINY_OF_TYPICAL: f64 = 0.25;
 pub struct BurstRate {
     params: BurstRateParams,
     sizes: SizeBaseline,
-    keys: HashMap<KeyId, KeyState>,
+    keys: FxHashMap<KeyId, KeyState>,
 }
 
 impl BurstRate {

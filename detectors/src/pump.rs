@@ -20,7 +20,9 @@
 //! alerts with a score of 1 plus the share sold back, so the dump always
 //! outranks the accumulation.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+use rustc_hash::FxHashMap;
 
 use surveil_sim::{AccountId, Client, Event, EventBody, InstrumentId, Ip, Nanos};
 
@@ -41,10 +43,10 @@ struct Fill {
 struct Links {
     /// The address and client each account was last seen with, so that
     /// the common case, nothing new, costs one look-up.
-    last_seen: HashMap<AccountId, (Ip, Client)>,
-    parent: HashMap<AccountId, AccountId>,
-    by_ip: HashMap<Ip, AccountId>,
-    by_tool: HashMap<u16, AccountId>,
+    last_seen: FxHashMap<AccountId, (Ip, Client)>,
+    parent: FxHashMap<AccountId, AccountId>,
+    by_ip: FxHashMap<Ip, AccountId>,
+    by_tool: FxHashMap<u16, AccountId>,
 }
 
 impl Links {
@@ -111,7 +113,7 @@ pub struct PumpGroup {
     fills: VecDeque<Fill>,
     next_check: Nanos,
     accumulated: BTreeMap<(InstrumentId, AccountId), Accumulation>,
-    last_alert: HashMap<AccountId, Nanos>,
+    last_alert: FxHashMap<AccountId, Nanos>,
 }
 
 impl PumpGroup {
@@ -179,7 +181,7 @@ impl PumpGroup {
             fills: VecDeque::new(),
             next_check: Nanos(0),
             accumulated: BTreeMap::new(),
-            last_alert: HashMap::new(),
+            last_alert: FxHashMap::default(),
         }
     }
 

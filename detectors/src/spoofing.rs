@@ -13,7 +13,9 @@
 //! the pattern repeats. The score is the cancelled order's size over the
 //! typical size.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use surveil_sim::event::{CancelReason, OrderType};
 use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos, OrderId, Qty, Side};
@@ -80,8 +82,8 @@ struct AccountState {
 pub struct SpoofCancel {
     params: SpoofCancelParams,
     sizes: SizeBaseline,
-    large: HashMap<OrderId, Order>,
-    accounts: HashMap<AccountId, AccountState>,
+    large: FxHashMap<OrderId, Order>,
+    accounts: FxHashMap<AccountId, AccountState>,
 }
 
 /// Orders seen before the size baseline is trusted.

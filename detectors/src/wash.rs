@@ -15,7 +15,9 @@
 //!
 //! The score is the number of matched trades in the window.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use surveil_sim::{AccountId, Event, EventBody, Nanos, OrderId, Qty};
 
@@ -53,9 +55,9 @@ impl Default for WashPairsParams {
 #[derive(Debug, Default)]
 pub struct WashPairs {
     params: WashPairsParams,
-    order_qty: HashMap<OrderId, Qty>,
-    pairs: HashMap<(AccountId, AccountId), VecDeque<Nanos>>,
-    last_alert: HashMap<AccountId, Nanos>,
+    order_qty: FxHashMap<OrderId, Qty>,
+    pairs: FxHashMap<(AccountId, AccountId), VecDeque<Nanos>>,
+    last_alert: FxHashMap<AccountId, Nanos>,
 }
 
 impl WashPairs {

@@ -8,7 +8,9 @@
 //! apart in time, and alerts when `min_switches` fall within `window_ms`.
 //! The score is the number of switches in the window.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use surveil_sim::{Event, KeyId, Nanos, RegionId};
 
@@ -32,7 +34,7 @@ pub struct KeyConcurrent {
     window: Nanos,
     min_switches: usize,
     cooldown: Nanos,
-    keys: HashMap<KeyId, KeyState>,
+    keys: FxHashMap<KeyId, KeyState>,
 }
 
 impl KeyConcurrent {
@@ -83,7 +85,7 @@ impl KeyConcurrent {
             window: v.millis("window_ms"),
             min_switches: v.count("min_switches"),
             cooldown: v.millis("cooldown_ms"),
-            keys: HashMap::new(),
+            keys: FxHashMap::default(),
         }
     }
 }

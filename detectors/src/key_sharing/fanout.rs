@@ -12,7 +12,7 @@
 //! over its threshold. Offices and shared cloud exits (the `shared_ip`
 //! decoys) are its known false positives.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use surveil_sim::{Event, Ip, KeyId, Nanos};
 
@@ -58,9 +58,9 @@ pub struct KeyFanout {
     max_ips: usize,
     max_keys: usize,
     cooldown: Nanos,
-    key_ips: HashMap<KeyId, Recent<Ip>>,
-    ip_keys: HashMap<Ip, Recent<KeyId>>,
-    last_alert: HashMap<KeyId, Nanos>,
+    key_ips: FxHashMap<KeyId, Recent<Ip>>,
+    ip_keys: FxHashMap<Ip, Recent<KeyId>>,
+    last_alert: FxHashMap<KeyId, Nanos>,
 }
 
 impl KeyFanout {
@@ -91,9 +91,9 @@ impl KeyFanout {
             max_ips: v.count("max_ips"),
             max_keys: v.count("max_keys"),
             cooldown: v.millis("cooldown_ms"),
-            key_ips: HashMap::new(),
-            ip_keys: HashMap::new(),
-            last_alert: HashMap::new(),
+            key_ips: FxHashMap::default(),
+            ip_keys: FxHashMap::default(),
+            last_alert: FxHashMap::default(),
         }
     }
 

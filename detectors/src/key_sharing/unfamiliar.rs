@@ -10,7 +10,7 @@
 //! `client_weight`, a new network kind `network_weight` and a new region
 //! `region_weight`; the key alerts when the sum reaches `min_score`.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use surveil_sim::{Client, Event, KeyId, Nanos, Network, RegionId};
 
@@ -38,7 +38,7 @@ pub struct KeyUnfamiliar {
     region_weight: f64,
     min_score: f64,
     cooldown: Nanos,
-    keys: HashMap<KeyId, KeyState>,
+    keys: FxHashMap<KeyId, KeyState>,
 }
 
 impl KeyUnfamiliar {
@@ -81,7 +81,7 @@ impl KeyUnfamiliar {
             region_weight: v.get("region_weight"),
             min_score: v.get("min_score"),
             cooldown: v.millis("cooldown_ms"),
-            keys: HashMap::new(),
+            keys: FxHashMap::default(),
         }
     }
 }

@@ -16,7 +16,7 @@
 //! life of its cancelled orders of at most `max_lifetime_ms`. The score is
 //! the bucket's messages over the baseline.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use surveil_sim::event::CancelReason;
 use surveil_sim::{Event, EventBody, KeyId, Nanos, OrderId};
@@ -47,8 +47,8 @@ pub struct QuoteStuffing {
     min_order_to_trade: f64,
     max_lifetime: Nanos,
     cooldown: Nanos,
-    keys: HashMap<KeyId, KeyState>,
-    born: HashMap<OrderId, Nanos>,
+    keys: FxHashMap<KeyId, KeyState>,
+    born: FxHashMap<OrderId, Nanos>,
 }
 
 impl QuoteStuffing {
@@ -105,8 +105,8 @@ impl QuoteStuffing {
             min_order_to_trade: v.get("min_order_to_trade"),
             max_lifetime: v.millis("max_lifetime_ms"),
             cooldown: v.millis("cooldown_ms"),
-            keys: HashMap::new(),
-            born: HashMap::new(),
+            keys: FxHashMap::default(),
+            born: FxHashMap::default(),
         }
     }
 

@@ -19,7 +19,9 @@
 //! Whether an order is near is judged when it arrives, not again as the
 //! price moves, which keeps the book picture to one map lookup per event.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use surveil_sim::event::OrderType;
 use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos, OrderId, Price, Side};
@@ -60,11 +62,11 @@ pub struct SpoofImbalance {
     repeats: usize,
     window: Nanos,
     cooldown: Nanos,
-    last_price: HashMap<InstrumentId, Price>,
-    orders: HashMap<OrderId, Resting>,
-    depth: HashMap<InstrumentId, Depth>,
-    own: HashMap<(AccountId, InstrumentId), Depth>,
-    accounts: HashMap<AccountId, AccountState>,
+    last_price: FxHashMap<InstrumentId, Price>,
+    orders: FxHashMap<OrderId, Resting>,
+    depth: FxHashMap<InstrumentId, Depth>,
+    own: FxHashMap<(AccountId, InstrumentId), Depth>,
+    accounts: FxHashMap<AccountId, AccountState>,
 }
 
 impl SpoofImbalance {
@@ -123,11 +125,11 @@ impl SpoofImbalance {
             repeats: v.count("repeats"),
             window: v.millis("window_ms"),
             cooldown: v.millis("cooldown_ms"),
-            last_price: HashMap::new(),
-            orders: HashMap::new(),
-            depth: HashMap::new(),
-            own: HashMap::new(),
-            accounts: HashMap::new(),
+            last_price: FxHashMap::default(),
+            orders: FxHashMap::default(),
+            depth: FxHashMap::default(),
+            own: FxHashMap::default(),
+            accounts: FxHashMap::default(),
         }
     }
 

@@ -11,7 +11,9 @@
 //! counterparties meet at the same size by chance (the `coincidental_pair`
 //! decoys do), which is why one repeat is not enough.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos};
 
@@ -26,8 +28,8 @@ pub struct WashSizes {
     window: Nanos,
     min_repeats: usize,
     cooldown: Nanos,
-    pairs: HashMap<Pair, VecDeque<(Nanos, i64)>>,
-    last_alert: HashMap<AccountId, Nanos>,
+    pairs: FxHashMap<Pair, VecDeque<(Nanos, i64)>>,
+    last_alert: FxHashMap<AccountId, Nanos>,
 }
 
 impl WashSizes {
@@ -62,8 +64,8 @@ impl WashSizes {
             window: v.millis("window_ms"),
             min_repeats: v.count("min_repeats"),
             cooldown: v.millis("cooldown_ms"),
-            pairs: HashMap::new(),
-            last_alert: HashMap::new(),
+            pairs: FxHashMap::default(),
+            last_alert: FxHashMap::default(),
         }
     }
 
