@@ -2,8 +2,8 @@
 //!
 //! A baseline file records scenarios, the seeds to run each on, and per
 //! detector and kind the mean F1, recall and median delay over those seeds.
-//! The gate runs the same scenarios and seeds with every built-in detector
-//! at its defaults and compares: a figure is worse when F1 or recall fell
+//! The gate runs the same scenarios and seeds with the detectors the file
+//! names (every built-in at its defaults when it names none) and compares: a figure is worse when F1 or recall fell
 //! by more than the tolerance (an absolute difference: 0.02 is two
 //! points), or the median delay grew by more than the tolerance as a share
 //! of the baseline's delay and by more than one millisecond, or a figure
@@ -19,6 +19,7 @@
 //! [[run]]
 //! scenario = "small"
 //! seeds = [1, 2]
+//! detectors = ["key_travel", "spoof_cancel:size_ratio=6"]   # optional
 //!
 //! [[run.score]]
 //! detector = "key_travel"
@@ -39,6 +40,7 @@ use comfy_table::presets::ASCII_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
+use surveil_detectors::Choice;
 use surveil_reports::SeedsReport;
 
 use crate::pipeline::PipelineOptions;
@@ -70,6 +72,10 @@ pub struct BaselineRun {
     /// The seeds; the scenario's own seed when empty.
     #[serde(default)]
     pub seeds: Vec<u64>,
+    /// The detectors, each `NAME` or `NAME:PARAM=VALUE[:PARAM=VALUE...]`
+    /// as on the command line; every built-in at its defaults when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub detectors: Vec<String>,
     /// The recorded figures.
     #[serde(default, rename = "score")]
     pub scores: Vec<BaselineScore>,
@@ -369,12 +375,21 @@ pub fn check(
             message: e.to_string(),
         })?;
         let seeds = if run.seeds.is_empty() { vec![loaded.config.seed] } else { run.seeds.clone() };
-        let request = RunRequest { seed: None, detectors: Vec::new(), pipeline };
+        let detectors =
+            run.detectors.iter().map(|d| Choice::parse(d)).collect::<Result<Vec<_>, _>>().map_err(
+                |e| CheckError::Malformed { path: path.to_owned(), message: e.to_string() },
+            )?;
+        let request = RunRequest { seed: None, detectors, pipeline };
         let protocol = Protocol { calibrate_seed: None, objective: Objective::BestF1 };
         let report = evaluate(&loaded, &request, &seeds, protocol, progress)?;
         let now = figures(&report);
         rows.extend(compare(&run.scenario, &run.scores, &now, tolerance));
-        updated.runs.push(BaselineRun { scenario: run.scenario.clone(), seeds, scores: now });
+        updated.runs.push(BaselineRun {
+            scenario: run.scenario.clone(),
+            seeds,
+            detectors: run.detectors.clone(),
+            scores: now,
+        });
     }
     Ok(CheckReport { tolerance, rows, updated })
 }
@@ -538,6 +553,7 @@ mod tests {
             runs: vec![BaselineRun {
                 scenario: "small".into(),
                 seeds: vec![1, 2],
+                detectors: vec!["spoof_cancel:size_ratio=6".into()],
                 scores: vec![score("a", 0.9, 0.8, Some(12.5)), score("b", 0.0, 0.0, None)],
             }],
         };
