@@ -162,78 +162,72 @@ impl WashRing {
             gross >= self.min_volume
                 && ((f.bought - f.sold).abs() as f64) <= self.max_net_share * gross as f64
         };
-        let candidates: BTreeMap<(InstrumentId, AccountId), Flow> =
+        // The flat, busy accounts in key order; every index and group below
+        // follows that order, so groups come out the same on every run.
+        let candidates: Vec<((InstrumentId, AccountId), Flow)> =
             self.flows.iter().filter(|(_, f)| flat(f)).map(|(&k, &f)| (k, f)).collect();
         if candidates.is_empty() {
             return;
         }
+        let index =
+            |k: (InstrumentId, AccountId)| candidates.binary_search_by(|(c, _)| c.cmp(&k)).ok();
 
-        // Groups by union-find over candidates that traded with each other;
-        // the maps are ordered, so groups come out the same on every run.
-        let mut parent: BTreeMap<(InstrumentId, AccountId), (InstrumentId, AccountId)> =
-            candidates.keys().map(|&k| (k, k)).collect();
-        fn root(
-            parent: &BTreeMap<(InstrumentId, AccountId), (InstrumentId, AccountId)>,
-            mut k: (InstrumentId, AccountId),
-        ) -> (InstrumentId, AccountId) {
-            while let Some(&p) = parent.get(&k) {
-                if p == k {
-                    break;
-                }
-                k = p;
+        // Union-find over the indices of candidates that traded with each
+        // other: the smaller index is the root, and finding halves paths.
+        fn find(parent: &mut [usize], mut i: usize) -> usize {
+            while parent[i] != i {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
             }
-            k
+            i
         }
-        for (&(instrument, a, b), _) in self.pairs.iter().filter(|(_, q)| **q > 0) {
-            let (ka, kb) = ((instrument, a), (instrument, b));
-            if a != b && candidates.contains_key(&ka) && candidates.contains_key(&kb) {
-                let (ra, rb) = (root(&parent, ka), root(&parent, kb));
-                if ra != rb {
-                    parent.insert(ra.max(rb), ra.min(rb));
-                }
-            }
-        }
-        let mut groups: BTreeMap<(InstrumentId, AccountId), Vec<AccountId>> = BTreeMap::new();
-        for &k in candidates.keys() {
-            groups.entry(root(&parent, k)).or_default().push(k.1);
-        }
-
-        // Each member's volume inside its own group, in one pass over the
-        // pairs; a trade with itself is both a buy and a sell.
-        let mut inside: BTreeMap<(InstrumentId, AccountId), i64> = BTreeMap::new();
+        let mut parent: Vec<usize> = (0..candidates.len()).collect();
+        let mut links: Vec<(usize, usize, i64)> = Vec::new();
         for (&(instrument, a, b), &q) in self.pairs.iter().filter(|(_, q)| **q > 0) {
-            let (ka, kb) = ((instrument, a), (instrument, b));
-            if !(candidates.contains_key(&ka) && candidates.contains_key(&kb)) {
+            let (Some(i), Some(j)) = (index((instrument, a)), index((instrument, b))) else {
                 continue;
-            }
-            if a == b {
-                *inside.entry(ka).or_default() += 2 * q;
-            } else if root(&parent, ka) == root(&parent, kb) {
-                *inside.entry(ka).or_default() += q;
-                *inside.entry(kb).or_default() += q;
+            };
+            links.push((i, j, q));
+            let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
+            if ri != rj {
+                parent[ri.max(rj)] = ri.min(rj);
             }
         }
 
-        for ((instrument, _), members) in groups {
+        // Each member's volume inside its own group; a trade with itself is
+        // both a buy and a sell.
+        let mut inside = vec![0_i64; candidates.len()];
+        for &(i, j, q) in &links {
+            if i == j {
+                inside[i] += 2 * q;
+            } else if find(&mut parent, i) == find(&mut parent, j) {
+                inside[i] += q;
+                inside[j] += q;
+            }
+        }
+        let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for i in 0..candidates.len() {
+            groups.entry(find(&mut parent, i)).or_default().push(i);
+        }
+
+        for group in groups.into_values() {
             let mut closure = f64::INFINITY;
             let mut net = 0.0_f64;
-            for &m in &members {
-                let flow = candidates[&(instrument, m)];
+            for &i in &group {
+                let flow = candidates[i].1;
                 let gross = (flow.bought + flow.sold) as f64;
-                let own = inside.get(&(instrument, m)).copied().unwrap_or(0);
-                closure = closure.min(own as f64 / gross);
+                closure = closure.min(inside[i] as f64 / gross);
                 net = net.max((flow.bought - flow.sold).abs() as f64 / gross);
             }
             // A ring is flagged while it trades, not for as long as its
             // old trades stay in the window.
-            let active = members.iter().any(|&m| {
-                now.saturating_sub(candidates[&(instrument, m)].last) <= self.check_every
-            });
+            let active =
+                group.iter().any(|&i| now.saturating_sub(candidates[i].1.last) <= self.check_every);
             if closure < self.min_closure || !active {
                 continue;
             }
             let score = closure.min(1.0) * (1.0 - net);
-            for m in members {
+            for m in group.iter().map(|&i| candidates[i].0.1) {
                 let cooled =
                     self.last_alert.get(&m).is_none_or(|&t| now.saturating_sub(t) >= self.cooldown);
                 if cooled {
