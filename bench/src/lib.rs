@@ -9,7 +9,9 @@
 
 pub mod calibrate;
 pub mod chart_data;
+pub mod check;
 pub mod dataset;
+pub mod detector_config;
 pub mod external;
 pub mod facts;
 pub mod pipeline;
@@ -17,6 +19,8 @@ pub mod pr_curve;
 pub mod replay;
 pub mod run;
 pub mod score;
+pub mod seeds;
 pub mod stats;
+pub mod thresholds;
 pub mod timeline;
 pub mod workload;

@@ -8,15 +8,19 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use surveil_bench::check;
 use surveil_bench::dataset::{self, DatasetFormat, GenerateRequest};
+use surveil_bench::detector_config;
 use surveil_bench::external::{self, ExternalDetector, ExternalError};
 use surveil_bench::facts::{
     Comparison, FactTable, FactsError, LOBSTER_TICK, View, lobster_facts, simulate,
 };
 use surveil_bench::pipeline::PipelineOptions;
 use surveil_bench::replay::{self, OnError, ReplayError};
-use surveil_bench::run::{RunRequest, run};
-use surveil_detectors::AbuseKind;
+use surveil_bench::run::{self as run_mod, RunRequest, assemble_with};
+use surveil_bench::seeds::{self, Protocol};
+use surveil_bench::thresholds::Objective;
+use surveil_detectors::{AbuseKind, Choice};
 use surveil_reports::series::FactsCharts;
 use surveil_reports::{RunReport, html};
 use surveil_scenarios::library;
@@ -28,8 +32,12 @@ Exit codes:
   1  the run failed (for example, an output could not be written, or an external
      detector crashed, printed a malformed line or timed out), or a replay's
      rebuilt book disagreed with its order book file
-  2  bad input: an unknown command, option, scenario or detector, an invalid
-     scenario file, or a missing or malformed data file
+  2  bad input: an unknown command, option, scenario, detector or detector
+     parameter, an invalid scenario, detector configuration or baseline file,
+     a calibration seed among the evaluation seeds, or a missing or malformed
+     data file
+  3  `surveil check` only: a detector's F1, recall or delay is worse than the
+     baseline by more than the tolerance
 
 Logs go to standard error: -v for the run's lifecycle, -vv for every alert
 and score, or set RUST_LOG (for example RUST_LOG=surveil_bench=debug).";
@@ -52,36 +60,42 @@ enum Command {
     /// Simulate a scenario, run the detectors on its public events and
     /// print their scores.
     #[command(after_help = EXIT_CODES)]
-    Run {
-        /// A scenario file or the name of a built-in scenario.
-        #[arg(default_value = library::DEFAULT)]
-        scenario: String,
+    Run(RunArgs),
 
-        /// The seed, from 0 to 18446744073709551615; the scenario's own when
-        /// omitted.
-        #[arg(long, allow_negative_numbers = true)]
-        seed: Option<u64>,
+    /// Run the scenarios and seeds of a baseline file and fail when any
+    /// detector's F1, recall or median delay is worse than the baseline by
+    /// more than the tolerance.
+    ///
+    /// F1 and recall are compared in absolute points (a tolerance of 0.02
+    /// allows a fall of two points); the median delay as a share of the
+    /// baseline's (0.02 allows 2% slower, and never less than 1 ms). A
+    /// detector and kind that the baseline has but the run no longer scores
+    /// fails too. Prints a table of every figure as it was and as it is.
+    #[command(after_help = EXIT_CODES)]
+    Check {
+        /// The baseline file (TOML), as `--update` writes it.
+        #[arg(long)]
+        baseline: PathBuf,
 
-        /// Comma-separated detector names; every built-in when omitted.
-        /// The null and random detectors are always added.
-        #[arg(long, value_delimiter = ',')]
-        detectors: Vec<String>,
+        /// The largest fall allowed; the file's own `tolerance`, or 0.02,
+        /// when omitted.
+        #[arg(long)]
+        tolerance: Option<f64>,
 
-        /// Detector threads, 1 to 256; the simulation runs on a thread of its
-        /// own. Results are identical for any number.
+        /// Rewrite the baseline with the figures of this run (through a
+        /// temporary file renamed over it) and exit 0.
+        #[arg(long)]
+        update: bool,
+
+        /// Also write the comparison as JUnit XML to this file, one test
+        /// case per detector, kind and scenario.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+
+        /// Detector threads, 1 to 256. Results are identical for any number.
         #[arg(long, default_value_t = default_threads(),
               value_parser = clap::value_parser!(u16).range(1..=256))]
         threads: u16,
-
-        /// Print the results document as JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-
-        /// Also write the results document (`run.json`) and an HTML
-        /// report with its charts (`report.html`, and one PNG per chart)
-        /// into this directory, creating it if needed.
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
     },
 
     /// Write the HTML report of a results document: `report.html`, with
@@ -160,12 +174,78 @@ enum Command {
     #[command(after_help = EXIT_CODES)]
     Score(ScoreArgs),
 
+    /// List the built-in detectors with their kinds, rules and parameters.
+    Detectors {
+        /// Print the list as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+
     /// List the built-in scenarios.
     Scenarios {
         /// Print the list as JSON.
         #[arg(long)]
         json: bool,
     },
+}
+
+/// What `surveil run` is asked for.
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// A scenario file or the name of a built-in scenario.
+    #[arg(default_value = library::DEFAULT)]
+    scenario: String,
+
+    /// The seed, from 0 to 18446744073709551615; the scenario's own when
+    /// omitted.
+    #[arg(long, allow_negative_numbers = true, conflicts_with = "seeds")]
+    seed: Option<u64>,
+
+    /// Run and score each of these seeds and report means with 95%
+    /// confidence intervals: a list and inclusive ranges, such as 1..20 or
+    /// 1,2,5..8.
+    #[arg(long, value_name = "LIST")]
+    seeds: Option<String>,
+
+    /// Comma-separated detectors, each NAME or NAME:PARAM=VALUE[:PARAM=VALUE...]
+    /// (for example spoof_cancel:size_ratio=6,burst_rate:window_ms=500);
+    /// every built-in when omitted. The null and random detectors are always
+    /// added. `surveil detectors` lists the names and parameters.
+    #[arg(long, value_delimiter = ',')]
+    detectors: Vec<String>,
+
+    /// A TOML file of detector parameters, one table per detector
+    /// ([spoof_cancel] size_ratio = 6); `--detectors` overrides it.
+    #[arg(long, value_name = "FILE.toml")]
+    detector_config: Option<PathBuf>,
+
+    /// Choose each detector's operating threshold on this seed (at its best
+    /// F1, or within --alert-budget) and score the evaluation seeds at it.
+    /// It must not be one of the evaluation seeds.
+    #[arg(long, value_name = "N")]
+    calibrate_seed: Option<u64>,
+
+    /// With --calibrate-seed: choose the lowest threshold that flags at most
+    /// K entities per 1,000 accounts on the calibration seed, instead of
+    /// the best F1.
+    #[arg(long, value_name = "K", requires = "calibrate_seed")]
+    alert_budget: Option<f64>,
+
+    /// Detector threads, 1 to 256; the simulation runs on a thread of its
+    /// own. Results are identical for any number.
+    #[arg(long, default_value_t = default_threads(),
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: u16,
+
+    /// Print the results document as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+
+    /// Also write the results document (`run.json`) and an HTML report
+    /// with its charts (`report.html`, and one PNG per chart) into this
+    /// directory, creating it if needed.
+    #[arg(long, value_name = "DIR", conflicts_with = "seeds")]
+    out: Option<PathBuf>,
 }
 
 /// What `surveil facts` is asked for.
@@ -317,6 +397,10 @@ fn main() -> ExitCode {
             report(&e);
             ExitCode::from(1)
         }
+        Err(Failure::Regressed(n)) => {
+            report(&anyhow::anyhow!("{n} detector rows regressed against the baseline"));
+            ExitCode::from(3)
+        }
     }
 }
 
@@ -334,6 +418,8 @@ fn warn_skipped(error: &ReplayError) {
 enum Failure {
     BadInput(anyhow::Error),
     Run(anyhow::Error),
+    /// `surveil check` found this many regressed rows.
+    Regressed(usize),
 }
 
 fn init_logging(verbose: u8) {
@@ -356,27 +442,14 @@ fn init_logging(verbose: u8) {
 
 fn execute(command: Command) -> Result<(), Failure> {
     match command {
-        Command::Run { scenario, seed, detectors, threads, json, out } => {
-            let loaded =
-                surveil_scenarios::load(&scenario).map_err(|e| Failure::BadInput(e.into()))?;
-            let request = RunRequest {
-                seed,
-                detectors,
-                pipeline: PipelineOptions {
-                    threads: usize::from(threads),
-                    ..PipelineOptions::default()
-                },
-            };
-            let progress = progress_bar();
-            let report =
-                run(&loaded, &request, &progress).map_err(|e| Failure::BadInput(e.into()))?;
-            progress.finish_and_clear();
-            if let Some(dir) = out {
-                write_run_report(&report, &dir).map_err(Failure::Run)?;
-            }
-            let text = if json { report.to_json() } else { surveil_reports::render_table(&report) };
+        Command::Run(args) => {
+            let text = run_command(args)?;
             write_stdout(&text).map_err(Failure::Run)
         }
+        Command::Check { baseline, tolerance, update, junit, threads } => {
+            check_command(&baseline, tolerance, update, junit.as_deref(), threads)
+        }
+        Command::Detectors { json } => write_stdout(&detectors_list(json)).map_err(Failure::Run),
         Command::Report { run, out, facts } => {
             let text = std::fs::read_to_string(&run)
                 .with_context(|| format!("cannot read {}", run.display()))
@@ -453,6 +526,150 @@ fn execute(command: Command) -> Result<(), Failure> {
             write_stdout(&text).map_err(Failure::Run)
         }
     }
+}
+
+/// Runs `surveil run` and returns what it prints.
+fn run_command(args: RunArgs) -> Result<String, Failure> {
+    let RunArgs {
+        scenario,
+        seed,
+        seeds: seed_list,
+        detectors,
+        detector_config: config_file,
+        calibrate_seed,
+        alert_budget,
+        threads,
+        json,
+        out,
+    } = args;
+    let bad = |e: anyhow::Error| Failure::BadInput(e);
+
+    // Every input is checked before anything runs.
+    let loaded = surveil_scenarios::load(&scenario).map_err(|e| bad(e.into()))?;
+    let mut choices = detectors
+        .iter()
+        .map(|d| Choice::parse(d))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(e.into()))?;
+    if let Some(path) = &config_file {
+        let file = detector_config::read(path).map_err(|e| bad(e.into()))?;
+        choices = detector_config::merge(choices, &file);
+    }
+    if let Some(k) = alert_budget
+        && !(k.is_finite() && k >= 0.0)
+    {
+        return Err(bad(anyhow::anyhow!("--alert-budget {k} is not a number of at least 0")));
+    }
+    let objective = alert_budget.map_or(Objective::BestF1, Objective::AlertBudget);
+    let protocol = Protocol { calibrate_seed, objective };
+    let many = seed_list.is_some();
+    let seed_list = match seed_list {
+        Some(text) => {
+            seeds::parse_seeds(&text).map_err(|e| bad(anyhow::anyhow!("--seeds: {e}")))?
+        }
+        None => vec![seed.unwrap_or(loaded.config.seed)],
+    };
+    let request = RunRequest {
+        seed: None,
+        detectors: choices,
+        pipeline: PipelineOptions { threads: usize::from(threads), ..PipelineOptions::default() },
+    };
+    let refused = |e: seeds::SeedsError| Failure::BadInput(e.into());
+
+    let progress = progress_bar();
+    let text = if many {
+        let report =
+            seeds::evaluate(&loaded, &request, &seed_list, protocol, &progress).map_err(refused)?;
+        if json { report.to_json() } else { report.render_table() }
+    } else {
+        let thresholds = seeds::calibrate(&loaded, &request, &seed_list, protocol, &progress)
+            .map_err(refused)?;
+        progress.reset();
+        let request = RunRequest { seed: Some(seed_list[0]), ..request };
+        let executed = run_mod::execute(&loaded, &request, &progress).map_err(|e| bad(e.into()))?;
+        let mut report = assemble_with(&loaded, executed.seed, &executed.output, &thresholds);
+        report.calibration = executed.calibration;
+        if let Some(dir) = &out {
+            write_run_report(&report, dir).map_err(Failure::Run)?;
+        }
+        if json { report.to_json() } else { surveil_reports::render_table(&report) }
+    };
+    progress.finish_and_clear();
+    Ok(text)
+}
+
+/// Runs `surveil check`.
+fn check_command(
+    path: &Path,
+    tolerance: Option<f64>,
+    update: bool,
+    junit: Option<&Path>,
+    threads: u16,
+) -> Result<(), Failure> {
+    if let Some(t) = tolerance
+        && !(t.is_finite() && t >= 0.0)
+    {
+        return Err(Failure::BadInput(anyhow::anyhow!(
+            "--tolerance {t} is not a number of at least 0"
+        )));
+    }
+    let baseline = check::read_baseline(path).map_err(|e| Failure::BadInput(e.into()))?;
+    let pipeline = PipelineOptions { threads: usize::from(threads), ..PipelineOptions::default() };
+    let progress = progress_bar();
+    let report = check::check(path, &baseline, tolerance, pipeline, &progress).map_err(|e| {
+        if e.is_bad_input() { Failure::BadInput(e.into()) } else { Failure::Run(e.into()) }
+    })?;
+    progress.finish_and_clear();
+
+    write_stdout(&report.render_table()).map_err(Failure::Run)?;
+    if let Some(junit) = junit {
+        check::write_atomically(junit, &report.to_junit()).map_err(|e| Failure::Run(e.into()))?;
+    }
+    if update {
+        check::write_atomically(path, &report.updated.to_toml())
+            .map_err(|e| Failure::Run(e.into()))?;
+        return write_stdout(&format!("baseline {} rewritten\n", path.display()))
+            .map_err(Failure::Run);
+    }
+    match report.failures() {
+        0 => Ok(()),
+        n => Err(Failure::Regressed(n)),
+    }
+}
+
+/// Lists the built-in detectors.
+fn detectors_list(json: bool) -> String {
+    let specs = &surveil_detectors::DETECTORS;
+    if json {
+        let list: Vec<_> = specs
+            .iter()
+            .map(|d| {
+                let params: Vec<_> = d
+                    .params
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({
+                            "name": p.name, "default": p.default, "min": p.min, "max": p.max,
+                            "integer": p.integer, "help": p.help,
+                        })
+                    })
+                    .collect();
+                let kinds: Vec<_> = d.kinds.iter().map(|k| k.as_str()).collect();
+                serde_json::json!({"name": d.name, "kinds": kinds, "rule": d.rule, "params": params})
+            })
+            .collect();
+        return format!("{}\n", serde_json::Value::Array(list));
+    }
+    let mut out = String::new();
+    for d in specs {
+        let kinds: Vec<_> = d.kinds.iter().map(|k| k.as_str()).collect();
+        let kinds = if kinds.is_empty() { "every kind".to_owned() } else { kinds.join(", ") };
+        out.push_str(&format!("{} ({kinds}): {}\n", d.name, d.rule));
+        for p in d.params {
+            out.push_str(&format!("    {:<20} {:>10}  {}\n", p.name, p.default, p.help));
+        }
+    }
+    out
 }
 
 /// Computes what `surveil facts` prints: the facts of a simulation or of a

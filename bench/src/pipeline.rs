@@ -6,6 +6,14 @@
 //! simulation and memory stays flat however long the session. Every
 //! detector sees every event in stream order; which thread runs it changes
 //! only how fast the run goes, never what it outputs.
+//!
+//! Each detector's cost is measured two ways. Its busy time is the wall
+//! time spent inside it, taken once per batch, so the clock is read twice
+//! per 4,096 events. Its per-event latency is sampled: one event in
+//! [`LATENCY_SAMPLE_EVERY`], chosen by position in the stream, is timed on
+//! its own, and the 99th percentile of those samples is reported. The
+//! sample includes the cost of reading the clock (some tens of
+//! nanoseconds), so it is an upper bound on the latency of one event.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,6 +41,9 @@ impl Default for PipelineOptions {
     }
 }
 
+/// One event in this many is timed on its own for the latency percentile.
+pub const LATENCY_SAMPLE_EVERY: usize = 64;
+
 /// What one detector produced.
 #[derive(Clone, Debug)]
 pub struct DetectorRun {
@@ -44,6 +55,9 @@ pub struct DetectorRun {
     pub alerts: Vec<Alert>,
     /// Wall-clock time spent inside the detector.
     pub busy: Duration,
+    /// The 99th percentile of the sampled per-event latencies, in
+    /// nanoseconds; 0 when no event was sampled.
+    pub p99_event_ns: f64,
 }
 
 /// Everything a run produced.
@@ -73,23 +87,125 @@ struct Slot {
     detector: Box<dyn Detector>,
     alerts: Vec<Alert>,
     busy: Duration,
+    /// Sampled per-event latencies, in nanoseconds.
+    latencies: Vec<u32>,
 }
 
 struct Worker {
     slots: Vec<Slot>,
+    /// Events consumed so far, which places each batch in the stream.
+    consumed: usize,
 }
 
 impl Worker {
     #[allow(clippy::disallowed_methods, reason = "measuring detector cost is the harness's job")]
     fn consume(&mut self, batch: &[Event]) {
+        // The first sampled event of the batch, by position in the stream.
+        let first =
+            (LATENCY_SAMPLE_EVERY - self.consumed % LATENCY_SAMPLE_EVERY) % LATENCY_SAMPLE_EVERY;
         for slot in &mut self.slots {
             let started = Instant::now();
-            for event in batch {
-                slot.detector.on_event(event, &mut slot.alerts);
+            let mut next_sample = first;
+            for (i, event) in batch.iter().enumerate() {
+                if i == next_sample {
+                    let t = Instant::now();
+                    slot.detector.on_event(event, &mut slot.alerts);
+                    let ns = t.elapsed().as_nanos();
+                    slot.latencies.push(u32::try_from(ns).unwrap_or(u32::MAX));
+                    next_sample += LATENCY_SAMPLE_EVERY;
+                } else {
+                    slot.detector.on_event(event, &mut slot.alerts);
+                }
             }
             slot.busy += started.elapsed();
         }
+        self.consumed += batch.len();
     }
+
+    #[allow(clippy::disallowed_methods, reason = "measuring detector cost is the harness's job")]
+    fn finish(&mut self) {
+        for slot in &mut self.slots {
+            let t = Instant::now();
+            slot.detector.finish(&mut slot.alerts);
+            slot.busy += t.elapsed();
+        }
+    }
+}
+
+/// Returns the 99th percentile of latencies by the nearest-rank method, or
+/// 0 when there are none.
+fn p99(latencies: &mut [u32]) -> f64 {
+    if latencies.is_empty() {
+        return 0.0;
+    }
+    latencies.sort_unstable();
+    let rank = (99 * latencies.len()).div_ceil(100).max(1);
+    f64::from(latencies[rank - 1])
+}
+
+/// Feeds a recorded event stream to `detectors`, spread over `threads`
+/// threads in batches of `batch` events, and returns each detector's
+/// alerts and cost in the order the detectors were given. It is what
+/// [`run`] does without the simulation, for streams read from files and
+/// for benchmarks.
+pub fn detect_recorded(
+    events: &[Event],
+    detectors: Vec<Box<dyn Detector>>,
+    options: PipelineOptions,
+) -> Vec<DetectorRun> {
+    let threads = options.threads.max(1).min(detectors.len().max(1));
+    let batch = options.batch.max(1);
+    let mut workers: Vec<Worker> =
+        (0..threads).map(|_| Worker { slots: Vec::new(), consumed: 0 }).collect();
+    for (i, d) in detectors.into_iter().enumerate() {
+        let slot = Slot {
+            index: i,
+            detector: d,
+            alerts: Vec::new(),
+            busy: Duration::ZERO,
+            latencies: Vec::new(),
+        };
+        workers[i % threads].slots.push(slot);
+    }
+    let finished: Vec<Worker> = std::thread::scope(|scope| {
+        let handles: Vec<_> = workers
+            .into_iter()
+            .map(|mut worker| {
+                scope.spawn(move || {
+                    for chunk in events.chunks(batch) {
+                        worker.consume(chunk);
+                    }
+                    worker.finish();
+                    worker
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+    collect(finished)
+}
+
+/// Puts the detectors of finished workers back in the caller's order, with
+/// their alerts sorted.
+fn collect(finished: Vec<Worker>) -> Vec<DetectorRun> {
+    let mut slots: Vec<Slot> = finished.into_iter().flat_map(|w| w.slots).collect();
+    slots.sort_by_key(|s| s.index);
+    slots
+        .into_iter()
+        .map(|mut slot| {
+            slot.alerts.sort_by(Alert::total_cmp);
+            DetectorRun {
+                name: slot.detector.name().to_owned(),
+                kinds: slot.detector.kinds().to_vec(),
+                alerts: slot.alerts,
+                busy: slot.busy,
+                p99_event_ns: p99(&mut slot.latencies),
+            }
+        })
+        .collect()
 }
 
 /// Simulates `config`, feeding every event to `detectors`, and returns the
@@ -104,9 +220,16 @@ pub fn run(
 ) -> RunOutput {
     let started = Instant::now();
     let threads = options.threads.max(1).min(detectors.len().max(1));
-    let mut workers: Vec<Worker> = (0..threads).map(|_| Worker { slots: Vec::new() }).collect();
+    let mut workers: Vec<Worker> =
+        (0..threads).map(|_| Worker { slots: Vec::new(), consumed: 0 }).collect();
     for (i, d) in detectors.into_iter().enumerate() {
-        let slot = Slot { index: i, detector: d, alerts: Vec::new(), busy: Duration::ZERO };
+        let slot = Slot {
+            index: i,
+            detector: d,
+            alerts: Vec::new(),
+            busy: Duration::ZERO,
+            latencies: Vec::new(),
+        };
         workers[i % threads].slots.push(slot);
     }
 
@@ -127,11 +250,7 @@ pub fn run(
                 for batch in rx {
                     worker.consume(&batch);
                 }
-                for slot in &mut worker.slots {
-                    let t = Instant::now();
-                    slot.detector.finish(&mut slot.alerts);
-                    slot.busy += t.elapsed();
-                }
+                worker.finish();
                 worker
             }));
         }
@@ -163,20 +282,7 @@ pub fn run(
     });
     progress.set_position(sim.duration().0);
 
-    let mut slots: Vec<Slot> = finished.into_iter().flat_map(|w| w.slots).collect();
-    slots.sort_by_key(|s| s.index);
-    let runs = slots
-        .into_iter()
-        .map(|mut slot| {
-            slot.alerts.sort_by(Alert::total_cmp);
-            DetectorRun {
-                name: slot.detector.name().to_owned(),
-                kinds: slot.detector.kinds().to_vec(),
-                alerts: slot.alerts,
-                busy: slot.busy,
-            }
-        })
-        .collect();
+    let runs = collect(finished);
 
     RunOutput {
         stats,

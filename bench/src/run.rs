@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use indicatif::ProgressBar;
-use surveil_detectors::AbuseKind;
+use surveil_detectors::{AbuseKind, Choice, Context};
 use surveil_reports::{Calibration, DecoyCount, EpisodeCount, RunCost, RunReport};
 use surveil_scenarios::Loaded;
 use surveil_sim::{AccountId, DecoyKind};
@@ -12,16 +12,17 @@ use surveil_sim::{AccountId, DecoyKind};
 use crate::calibrate::{self, Probe};
 use crate::chart_data::chart_data;
 use crate::pipeline::{self, PipelineOptions, RunOutput};
-use crate::score::{Cause, HonestAccounts, ScoringRules, score_kind};
+use crate::score::{Cause, HonestAccounts, ScoringRules, member_credit, score_kind};
+use crate::thresholds::{self, Thresholds};
 
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct RunRequest {
     /// The seed; the scenario's own when `None`.
     pub seed: Option<u64>,
-    /// Detector names; every built-in when empty. The null and random
-    /// detectors are always added.
-    pub detectors: Vec<String>,
+    /// The detectors, each with its parameters; every built-in with its
+    /// defaults when empty. The null and random detectors are always added.
+    pub detectors: Vec<Choice>,
     /// How the run uses the machine.
     pub pipeline: PipelineOptions,
 }
@@ -98,35 +99,39 @@ pub fn execute(
     let config = loaded.with_seed(seed);
     let kinds: Vec<AbuseKind> = requested_episodes(loaded).iter().map(|&(k, _)| k).collect();
 
-    if let Some(twice) =
-        request.detectors.iter().enumerate().find(|(i, n)| request.detectors[..*i].contains(n))
+    if let Some((_, twice)) = request
+        .detectors
+        .iter()
+        .enumerate()
+        .find(|(i, c)| request.detectors[..*i].iter().any(|d| d.name == c.name))
     {
-        let name = twice.1;
+        let name = &twice.name;
         return Err(RunError::UnknownDetector(format!("detector `{name}` is named twice")));
     }
-    let mut names: Vec<String> = if request.detectors.is_empty() {
-        surveil_detectors::BUILTIN_NAMES.iter().map(|s| (*s).to_owned()).collect()
+    let mut choices: Vec<Choice> = if request.detectors.is_empty() {
+        surveil_detectors::builtin_names().map(Choice::named).collect()
     } else {
         request.detectors.clone()
     };
     for floor in ["null", "random"] {
-        if !names.iter().any(|n| n == floor) {
-            names.push(floor.to_owned());
+        if !choices.iter().any(|c| c.name == floor) {
+            choices.push(Choice::named(floor));
         }
     }
     let detector_seed = floor_seed(seed);
+    let context = Context { kinds: &kinds, seed: detector_seed };
     let build = || {
-        names
+        choices
             .iter()
-            .map(|n| surveil_detectors::builtin(n, &kinds, detector_seed))
+            .map(|c| c.build(&context))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(RunError::UnknownDetector)
+            .map_err(|e| RunError::UnknownDetector(e.to_string()))
     };
     build()?;
 
     // Run, and run again with rescaled retail sizes while the API share is
     // off its target; the last run is the one reported.
-    tracing::info!(scenario = %loaded.scenario.name, seed, detectors = names.len(), "run starts");
+    tracing::info!(scenario = %loaded.scenario.name, seed, detectors = choices.len(), "run starts");
     let target = loaded.api_share;
     let mut config = config;
     let mut probes = Vec::new();
@@ -172,8 +177,21 @@ pub fn execute(
     Ok(Executed { seed, output, calibration })
 }
 
-/// Scores every detector and builds the results document.
+/// Scores every detector on all its alerts and builds the results document.
 pub fn assemble(loaded: &Loaded, seed: u64, output: &RunOutput) -> RunReport {
+    assemble_with(loaded, seed, output, &Thresholds::default())
+}
+
+/// Scores every detector and builds the results document; a detector and
+/// kind with an operating threshold in `thresholds` is scored on its alerts
+/// at or above it. The precision-recall curve and average precision always
+/// look at every alert, whatever the threshold.
+pub fn assemble_with(
+    loaded: &Loaded,
+    seed: u64,
+    output: &RunOutput,
+    thresholds: &Thresholds,
+) -> RunReport {
     let truth = &output.truth;
     let rules = ScoringRules { grace: loaded.grace };
     let events = output.stats.events.max(1) as f64;
@@ -194,9 +212,25 @@ pub fn assemble(loaded: &Loaded, seed: u64, output: &RunOutput) -> RunReport {
             );
         }
         for &kind in &run.kinds {
-            let score = score_kind(truth, &run.alerts, kind, &rules);
+            let threshold = thresholds.get(&run.name, kind);
+            let kept: Vec<_> = run
+                .alerts
+                .iter()
+                .filter(|a| a.kind == kind && threshold.is_none_or(|t| a.score >= t))
+                .copied()
+                .collect();
+            let score = score_kind(truth, &kept, kind, &rules);
             tracing::debug!(detector = %run.name, %kind, alerts = score.alerts, "scored");
-            detectors.push(score.into_report(&run.name, kind, ns_per_event, events_per_sec));
+            let credit = member_credit(truth, &kept, kind, &rules);
+            let curve = thresholds::pr_curve(truth, &run.alerts, kind, &rules);
+            let mut row = score.into_report(&run.name, kind, ns_per_event, events_per_sec);
+            row.p99_event_ns = run.p99_event_ns;
+            row.threshold = threshold;
+            row.member_recall = credit.partial;
+            row.whole_ring_recall = credit.whole;
+            row.average_precision = row.recall.and_then(|_| thresholds::average_precision(&curve));
+            row.pr_curve = curve;
+            detectors.push(row);
         }
     }
 

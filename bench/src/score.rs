@@ -219,6 +219,7 @@ impl KindScore {
                 .collect(),
             ns_per_event,
             events_per_sec,
+            ..DetectorScore::default()
         }
     }
 }
@@ -291,6 +292,57 @@ pub fn score_kind(
         caught_before_payoff: caught_before_payoff(&index.episodes, &first_catch),
         false_flags_per_1k_honest: entities.false_flags_per_1k_honest,
         false_flags_by_cause: entities.by_cause,
+    }
+}
+
+/// Partial and whole credit for the members of episodes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MemberCredit {
+    /// The mean share of each episode's accounts named by a true alert;
+    /// `None` when there were no episodes.
+    pub partial: Option<f64>,
+    /// The share of episodes whose every account was named by a true
+    /// alert; `None` when there were no episodes.
+    pub whole: Option<f64>,
+}
+
+/// Credits each episode of `kind` by the share of its accounts that true
+/// alerts named, an alert on a key naming the key's owner. An account is
+/// named for an episode when an alert of the kind on it, or on a key of the
+/// episode it owns, falls within the episode's window `[start, end +
+/// grace]`. An episode with no account is left out.
+pub fn member_credit(
+    truth: &GroundTruth,
+    alerts: &[Alert],
+    kind: AbuseKind,
+    rules: &ScoringRules,
+) -> MemberCredit {
+    let index = EpisodeIndex::new(truth, kind);
+    let mut named: Vec<BTreeSet<AccountId>> = vec![BTreeSet::new(); index.episodes.len()];
+    for alert in alerts.iter().filter(|a| a.kind == kind) {
+        let account = match alert.entity {
+            Entity::Account(a) => Some(a),
+            Entity::Key(k) => truth.key_owner(k),
+        };
+        let Some(account) = account else { continue };
+        for i in index.caught_by(alert, rules.grace) {
+            if index.episodes[i].accounts.contains(&account) {
+                named[i].insert(account);
+            }
+        }
+    }
+
+    let mut shares = Vec::new();
+    for (episode, named) in index.episodes.iter().zip(&named) {
+        let members: BTreeSet<AccountId> = episode.accounts.iter().copied().collect();
+        if !members.is_empty() {
+            shares.push(named.len() as f64 / members.len() as f64);
+        }
+    }
+    let n = shares.len();
+    MemberCredit {
+        partial: (n > 0).then(|| shares.iter().sum::<f64>() / n as f64),
+        whole: ratio(shares.iter().filter(|&&s| s >= 1.0).count(), n),
     }
 }
 

@@ -330,3 +330,25 @@ fn decoys_move_and_share_addresses_as_labelled() {
         assert_eq!(places.len(), 1, "{decoy:?}");
     }
 }
+
+#[test]
+fn a_recorded_stream_gives_the_same_alerts_on_any_thread_count_and_batch_size() {
+    use surveil_bench::pipeline::detect_recorded;
+    use surveil_detectors::{AbuseKind, builtin, builtin_names};
+
+    let small = load("small").unwrap();
+    let (events, _) = surveil_sim::run_to_end(&small.with_seed(3));
+    let build = || -> Vec<_> {
+        builtin_names().map(|n| builtin(n, &AbuseKind::ALL, 3).expect("a built-in")).collect()
+    };
+    let alerts = |threads, batch| -> Vec<(String, Vec<surveil_detectors::Alert>)> {
+        detect_recorded(&events, build(), PipelineOptions { threads, batch })
+            .into_iter()
+            .map(|run| (run.name, run.alerts))
+            .collect()
+    };
+    let one = alerts(1, 4096);
+    assert!(one.iter().any(|(_, a)| !a.is_empty()), "some detector alerts");
+    assert_eq!(one, alerts(2, 4096));
+    assert_eq!(one, alerts(5, 1000));
+}

@@ -2,7 +2,7 @@
 //! one that never alerts, and one that alerts on random accounts at random
 //! times.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -44,7 +44,7 @@ pub struct RandomDetector {
     kinds: Vec<AbuseKind>,
     probability: f64,
     rng: ChaCha8Rng,
-    seen: HashSet<AccountId>,
+    seen: FxHashSet<AccountId>,
     accounts: Vec<AccountId>,
 }
 
@@ -57,7 +57,7 @@ impl RandomDetector {
             kinds,
             probability,
             rng: ChaCha8Rng::seed_from_u64(seed),
-            seen: HashSet::new(),
+            seen: FxHashSet::default(),
             accounts: Vec::new(),
         }
     }

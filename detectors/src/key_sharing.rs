@@ -1,21 +1,48 @@
 //! Key sharing: one API key used from places, or by tools, its owner does
 //! not use.
 //!
-//! Two rules from credential-misuse monitoring in identity products:
-//! - impossible travel: two uses of one key from regions farther apart
-//!   than an airliner could fly in the time between them (805 km/h, the
-//!   common default);
-//! - unfamiliar client: after a learning period, a client fingerprint the
-//!   key has never used before.
+//! The rules come from credential-misuse monitoring in identity products,
+//! each its own detector so that each is scored on its own:
+//! - [`KeyTravel`], impossible travel: two uses of one key from regions
+//!   farther apart than an airliner could fly in the time between them
+//!   (805 km/h, Okta's default), or, after a learning period, a client
+//!   fingerprint the key has never used before;
+//! - [`KeyConcurrent`], concurrency: one key switching back and forth
+//!   between distant regions within minutes, which one traveller cannot do;
+//! - [`KeyUnfamiliar`], unfamiliar properties: a client, network kind or
+//!   region new to the key after a learning period of uses and of time
+//!   (Microsoft Entra's rule, learning for at least some days in
+//!   production, scaled here to a simulated session);
+//! - [`KeyFanout`], ring structure: one key used from many IPs, or one IP
+//!   using many keys, within a window.
 //!
-//! The score is the implied speed over the speed limit, or a fixed score
-//! for an unfamiliar client. A key alerts at most once per cooldown.
+//! VPN hopping and honest travel are the known false positives of all of
+//! them; the decoys of the simulated market include both.
+//!
+//! [`KeyTravel`]'s score is the implied speed over the speed limit, or a
+//! fixed score for an unfamiliar client. A key alerts at most once per
+//! cooldown.
 
-use std::collections::HashMap;
+mod concurrent;
+mod fanout;
+mod unfamiliar;
+
+pub use concurrent::KeyConcurrent;
+pub use fanout::KeyFanout;
+pub use unfamiliar::KeyUnfamiliar;
+
+use rustc_hash::FxHashMap;
 
 use surveil_sim::{Access, Client, Event, EventBody, KeyId, Nanos, RegionId};
 
+use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
+
+/// Tells whether an event is a use of its access: every request is, while
+/// trades and decrements repeat the access of an order already seen.
+pub(crate) fn is_use(event: &Event) -> bool {
+    !matches!(event.body, EventBody::Trade(_) | EventBody::Decremented(_))
+}
 
 /// Parameters of [`KeyTravel`].
 #[derive(Clone, Debug, PartialEq)]
@@ -57,13 +84,57 @@ struct KeyState {
 #[derive(Debug, Default)]
 pub struct KeyTravel {
     params: KeyTravelParams,
-    keys: HashMap<KeyId, KeyState>,
+    keys: FxHashMap<KeyId, KeyState>,
 }
 
 impl KeyTravel {
+    /// The parameters it takes from the registry.
+    pub const PARAMS: &'static [ParamSpec] = &[
+        ParamSpec::real(
+            "max_speed_kmh",
+            805.0,
+            1.0,
+            1e7,
+            "travel speed above which two uses are impossible, km/h",
+        ),
+        ParamSpec::real(
+            "min_distance_km",
+            500.0,
+            0.0,
+            40_000.0,
+            "distances below this are geolocation noise, km",
+        ),
+        ParamSpec::count(
+            "learning_uses",
+            10.0,
+            0.0,
+            1e9,
+            "uses of a key before its clients are learned",
+        ),
+        ParamSpec::real(
+            "cooldown_ms",
+            60_000.0,
+            0.0,
+            1e9,
+            "shortest time between two alerts on one key, ms",
+        ),
+        ParamSpec::real("new_client_score", 1.0, 0.0, 1e6, "score of an unfamiliar client"),
+    ];
+
     /// Creates the detector.
     pub fn new(params: KeyTravelParams) -> KeyTravel {
-        KeyTravel { params, keys: HashMap::new() }
+        KeyTravel { params, keys: FxHashMap::default() }
+    }
+
+    /// Creates the detector from registry values.
+    pub fn from_values(v: &Values) -> KeyTravel {
+        KeyTravel::new(KeyTravelParams {
+            max_speed_kmh: v.get("max_speed_kmh"),
+            min_distance_km: v.get("min_distance_km"),
+            learning_uses: v.count("learning_uses") as u32,
+            cooldown: v.millis("cooldown_ms"),
+            new_client_score: v.get("new_client_score"),
+        })
     }
 
     fn observe(&mut self, time: Nanos, access: &Access, alerts: &mut Vec<Alert>) {
@@ -121,9 +192,7 @@ impl Detector for KeyTravel {
     }
 
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
-        // Every request is a use of its key; trades and decrements repeat
-        // the access of an order already seen.
-        if matches!(event.body, EventBody::Trade(_) | EventBody::Decremented(_)) {
+        if !is_use(event) {
             return;
         }
         let access = event.body.access();

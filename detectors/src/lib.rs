@@ -62,7 +62,62 @@ impl Alert {
 ///
 /// The harness calls [`Detector::on_event`] for every event in stream order
 /// and [`Detector::finish`] once after the last one. A detector must be
-/// deterministic: the same events in give the same alerts out.
+/// deterministic: the same events in give the same alerts out. It may keep
+/// any state it likes, but it sees nothing except the events, so a label
+/// can never leak into it.
+///
+/// Every alert carries a score, higher meaning more suspicious. The harness
+/// scores a detector at every threshold on its scores (a precision-recall
+/// curve and its average precision) and, under a threshold protocol, keeps
+/// only the alerts at or above a threshold chosen on another seed; so a
+/// score should rank alerts by how sure the detector is, not merely say
+/// yes.
+///
+/// # Example
+///
+/// A detector that flags every account whose order is rejected three
+/// times, scored by the number of rejections:
+///
+/// ```
+/// use std::collections::BTreeMap;
+///
+/// use surveil_detectors::{AbuseKind, Alert, Detector, Entity};
+/// use surveil_sim::{AccountId, Event, EventBody};
+///
+/// #[derive(Default)]
+/// struct Rejections {
+///     counts: BTreeMap<AccountId, u32>,
+/// }
+///
+/// impl Detector for Rejections {
+///     fn name(&self) -> &str {
+///         "rejections"
+///     }
+///
+///     fn kinds(&self) -> &[AbuseKind] {
+///         &[AbuseKind::MicroBurst]
+///     }
+///
+///     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
+///         let EventBody::Rejected(rejected) = &event.body else { return };
+///         let count = self.counts.entry(rejected.access.account).or_default();
+///         *count += 1;
+///         if *count >= 3 {
+///             alerts.push(Alert {
+///                 time: event.time,
+///                 kind: AbuseKind::MicroBurst,
+///                 entity: Entity::Account(rejected.access.account),
+///                 score: f64::from(*count),
+///             });
+///         }
+///     }
+/// }
+///
+/// let mut detector = Rejections::default();
+/// let mut alerts = Vec::new();
+/// detector.finish(&mut alerts);
+/// assert!(alerts.is_empty());
+/// ```
 pub trait Detector: Send {
     /// Returns the detector's name, unique among the detectors of a run.
     fn name(&self) -> &str;
@@ -85,33 +140,32 @@ pub mod baseline;
 pub mod floor;
 pub mod key_sharing;
 pub mod micro_burst;
+pub mod pump;
+pub mod registry;
 pub mod spoofing;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod wash;
 
-/// The names of the built-in detectors, in the order they are reported.
-pub const BUILTIN_NAMES: [&str; 6] =
-    ["key_travel", "spoof_cancel", "wash_pairs", "burst_rate", "null", "random"];
+pub use registry::{Choice, Context, DETECTORS, DetectorSpec, ParamSpec, RegistryError};
 
-/// Builds a built-in detector by name. `kinds` are the kinds the run
-/// scores (the null and random detectors report on all of them) and `seed`
-/// seeds the random detector.
+/// Returns the names of the built-in detectors, in the order they are
+/// reported.
+pub fn builtin_names() -> impl Iterator<Item = &'static str> {
+    DETECTORS.iter().map(|d| d.name)
+}
+
+/// Builds a built-in detector by name with its default parameters. `kinds`
+/// are the kinds the run scores (the null and random detectors report on
+/// all of them) and `seed` seeds the random detector.
 ///
 /// # Errors
 ///
-/// Returns a message listing the known names when `name` is not one.
-pub fn builtin(name: &str, kinds: &[AbuseKind], seed: u64) -> Result<Box<dyn Detector>, String> {
-    Ok(match name {
-        "key_travel" => Box::new(key_sharing::KeyTravel::new(Default::default())),
-        "spoof_cancel" => Box::new(spoofing::SpoofCancel::new(Default::default())),
-        "wash_pairs" => Box::new(wash::WashPairs::new(Default::default())),
-        "burst_rate" => Box::new(micro_burst::BurstRate::new(Default::default())),
-        "null" => Box::new(floor::Null::new(kinds.to_vec())),
-        "random" => Box::new(floor::RandomDetector::new(kinds.to_vec(), seed, 200.0)),
-        other => {
-            return Err(format!(
-                "unknown detector `{other}`; expected one of {}",
-                BUILTIN_NAMES.join(", ")
-            ));
-        }
-    })
+/// Returns an error listing the known names when `name` is not one.
+pub fn builtin(
+    name: &str,
+    kinds: &[AbuseKind],
+    seed: u64,
+) -> Result<Box<dyn Detector>, RegistryError> {
+    Choice::named(name).build(&Context { kinds, seed })
 }

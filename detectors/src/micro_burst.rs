@@ -1,20 +1,29 @@
 //! Micro-order bursts and quote stuffing: a key that suddenly floods the
-//! book with tiny orders.
+//! book with tiny orders ([`BurstRate`]), or with orders far above its own
+//! usual rate that never trade and live briefly ([`QuoteStuffing`], in its
+//! own module).
 //!
-//! After Egginton, Van Ness and Van Ness ("Quote Stuffing", 2016): a spike
+//! [`BurstRate`] follows Egginton, Van Ness and Van Ness ("Quote Stuffing", 2016): a spike
 //! in one key's message rate, made of orders at the instrument's minimum
 //! size (near the smallest size seen, and at most a quarter of the typical
 //! one). Market makers also send many messages a second, but of ordinary
 //! size, so the share of tiny orders is what separates the two. The score
 //! is the message rate over the threshold times the tiny share.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use surveil_sim::event::CancelReason;
 use surveil_sim::{Event, EventBody, KeyId, Nanos};
 
 use crate::baseline::SizeBaseline;
+use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
+
+mod stuffing;
+
+pub use stuffing::QuoteStuffing;
 
 /// Parameters of [`BurstRate`].
 #[derive(Clone, Debug, PartialEq)]
@@ -64,13 +73,57 @@ const TINY_OF_TYPICAL: f64 = 0.25;
 pub struct BurstRate {
     params: BurstRateParams,
     sizes: SizeBaseline,
-    keys: HashMap<KeyId, KeyState>,
+    keys: FxHashMap<KeyId, KeyState>,
 }
 
 impl BurstRate {
+    /// The parameters it takes from the registry.
+    pub const PARAMS: &'static [ParamSpec] = &[
+        ParamSpec::real("window_ms", 1000.0, 1.0, 1e9, "the window the rate is measured over, ms"),
+        ParamSpec::count(
+            "min_messages",
+            60.0,
+            1.0,
+            1e9,
+            "orders and cancels within the window that make a burst",
+        ),
+        ParamSpec::real(
+            "min_tiny_share",
+            0.5,
+            0.0,
+            1.0,
+            "share of the window's orders that must be tiny",
+        ),
+        ParamSpec::count(
+            "tiny_multiple",
+            2.0,
+            1.0,
+            1e9,
+            "an order is tiny up to this multiple of the smallest size seen",
+        ),
+        ParamSpec::real(
+            "cooldown_ms",
+            10_000.0,
+            0.0,
+            1e9,
+            "shortest time between two alerts on one key, ms",
+        ),
+    ];
+
     /// Creates the detector.
     pub fn new(params: BurstRateParams) -> BurstRate {
         BurstRate { params, ..BurstRate::default() }
+    }
+
+    /// Creates the detector from registry values.
+    pub fn from_values(v: &Values) -> BurstRate {
+        BurstRate::new(BurstRateParams {
+            window: v.millis("window_ms"),
+            min_messages: v.count("min_messages"),
+            min_tiny_share: v.get("min_tiny_share"),
+            tiny_multiple: v.count("tiny_multiple") as i64,
+            cooldown: v.millis("cooldown_ms"),
+        })
     }
 }
 

@@ -1,23 +1,35 @@
 //! Spoofing: large orders cancelled unfilled right after their owner
-//! traded on the other side.
+//! traded on the other side ([`SpoofCancel`]), and one owner's resting
+//! orders tilting the book's imbalance while it trades against the tilt
+//! ([`SpoofImbalance`], in its own module).
 //!
-//! The rule follows the legal definitions (bidding or offering with intent
+//! [`SpoofCancel`]'s rule follows the legal definitions (bidding or offering with intent
 //! to cancel before execution; EU MAR Annex I's orders that move visible
 //! depth and are withdrawn before execution) through their observable
 //! trace: an order far larger than the instrument's typical size, cancelled
 //! with little or nothing filled, within seconds of a fill of the same
 //! account on the opposite side. Market makers cancel most of their orders
-//! too, but theirs are of ordinary size; so an account alerts only after
-//! the pattern repeats. The score is the cancelled order's size over the
-//! typical size.
+//! too, but theirs are mostly of ordinary size, and a maker that rests
+//! large orders rests them on both sides: a large order pulled while its
+//! owner holds another on the other side of the book (or held one moments
+//! before) is a quote, not a lean on the book, and does not count. An
+//! account alerts only after the pattern repeats. The score is the
+//! cancelled order's size over the typical size.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use surveil_sim::event::{CancelReason, OrderType};
 use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos, OrderId, Qty, Side};
 
 use crate::baseline::SizeBaseline;
+use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
+
+mod imbalance;
+
+pub use imbalance::SpoofImbalance;
 
 /// Parameters of [`SpoofCancel`].
 #[derive(Clone, Debug, PartialEq)]
@@ -35,6 +47,11 @@ pub struct SpoofCancelParams {
     pub repeats: usize,
     /// The window occurrences are counted over.
     pub repeat_window: Nanos,
+    /// A cancel does not count while its owner holds a large order on the
+    /// other side of the same book, or held one until this long before:
+    /// large orders on both sides are a market maker's quotes, not a lean.
+    /// Zero turns the exemption off.
+    pub two_sided_window: Nanos,
 }
 
 impl Default for SpoofCancelParams {
@@ -46,6 +63,7 @@ impl Default for SpoofCancelParams {
             max_lifetime: Nanos::from_secs(60),
             repeats: 2,
             repeat_window: Nanos::from_secs(300),
+            two_sided_window: Nanos::from_secs(10),
         }
     }
 }
@@ -66,6 +84,40 @@ struct AccountState {
     /// Last fill time by (instrument, side).
     last_fill: Vec<(InstrumentId, Side, Nanos)>,
     occurrences: VecDeque<Nanos>,
+    /// Large orders resting by (instrument, side), and when the last one
+    /// there left the book.
+    large: Vec<LargeOn>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct LargeOn {
+    instrument: InstrumentId,
+    side: Side,
+    resting: u32,
+    last_gone: Nanos,
+}
+
+impl AccountState {
+    fn large_on(&mut self, instrument: InstrumentId, side: Side) -> &mut LargeOn {
+        let at = self.large.iter().position(|l| l.instrument == instrument && l.side == side);
+        let at = at.unwrap_or_else(|| {
+            self.large.push(LargeOn { instrument, side, resting: 0, last_gone: Nanos(0) });
+            self.large.len() - 1
+        });
+        &mut self.large[at]
+    }
+
+    /// Tells whether the account holds, or held until `window` ago, a
+    /// large order on `side` of the instrument.
+    fn two_sided(&self, instrument: InstrumentId, side: Side, now: Nanos, window: Nanos) -> bool {
+        window > Nanos(0)
+            && self.large.iter().any(|l| {
+                l.instrument == instrument
+                    && l.side == side
+                    && (l.resting > 0
+                        || (l.last_gone > Nanos(0) && now.saturating_sub(l.last_gone) <= window))
+            })
+    }
 }
 
 /// Large unfilled orders cancelled after an opposite-side fill.
@@ -73,17 +125,102 @@ struct AccountState {
 pub struct SpoofCancel {
     params: SpoofCancelParams,
     sizes: SizeBaseline,
-    large: HashMap<OrderId, Order>,
-    accounts: HashMap<AccountId, AccountState>,
+    large: FxHashMap<OrderId, Order>,
+    accounts: FxHashMap<AccountId, AccountState>,
 }
 
 /// Orders seen before the size baseline is trusted.
 const WARMUP: u64 = 200;
 
 impl SpoofCancel {
+    /// The parameters it takes from the registry.
+    pub const PARAMS: &'static [ParamSpec] = &[
+        ParamSpec::real(
+            "size_ratio",
+            8.0,
+            0.0,
+            1e9,
+            "an order is large at this multiple of the typical size",
+        ),
+        ParamSpec::real(
+            "max_filled_share",
+            0.1,
+            0.0,
+            1.0,
+            "largest filled share of a cancelled order that counts as unfilled",
+        ),
+        ParamSpec::real(
+            "fill_window_ms",
+            2000.0,
+            0.0,
+            1e9,
+            "how long before the cancel the opposite-side fill may be, ms",
+        ),
+        ParamSpec::real(
+            "max_lifetime_ms",
+            60_000.0,
+            0.0,
+            1e12,
+            "longest life of a cancelled order that counts, ms",
+        ),
+        ParamSpec::count(
+            "repeats",
+            2.0,
+            1.0,
+            1e6,
+            "occurrences within the repeat window before the account alerts",
+        ),
+        ParamSpec::real(
+            "repeat_window_ms",
+            300_000.0,
+            0.0,
+            1e12,
+            "the window occurrences are counted over, ms",
+        ),
+        ParamSpec::real(
+            "two_sided_window_ms",
+            10_000.0,
+            0.0,
+            1e12,
+            "a cancel does not count while its owner holds a large order on the other side, \
+             or held one until this long before, ms; 0 turns this off",
+        ),
+    ];
+
     /// Creates the detector.
     pub fn new(params: SpoofCancelParams) -> SpoofCancel {
         SpoofCancel { params, ..SpoofCancel::default() }
+    }
+
+    /// Creates the detector from registry values.
+    pub fn from_values(v: &Values) -> SpoofCancel {
+        SpoofCancel::new(SpoofCancelParams {
+            size_ratio: v.get("size_ratio"),
+            max_filled_share: v.get("max_filled_share"),
+            fill_window: v.millis("fill_window_ms"),
+            max_lifetime: v.millis("max_lifetime_ms"),
+            repeats: v.count("repeats"),
+            repeat_window: v.millis("repeat_window_ms"),
+            two_sided_window: v.millis("two_sided_window_ms"),
+        })
+    }
+
+    fn add_large(&mut self, id: OrderId, order: Order) {
+        self.accounts
+            .entry(order.account)
+            .or_default()
+            .large_on(order.instrument, order.side)
+            .resting += 1;
+        self.large.insert(id, order);
+    }
+
+    fn remove_large(&mut self, id: OrderId, now: Nanos) -> Option<Order> {
+        let order = self.large.remove(&id)?;
+        let on =
+            self.accounts.entry(order.account).or_default().large_on(order.instrument, order.side);
+        on.resting = on.resting.saturating_sub(1);
+        on.last_gone = now;
+        Some(order)
     }
 
     fn record_fill(&mut self, account: AccountId, instrument: InstrumentId, side: Side, t: Nanos) {
@@ -121,7 +258,7 @@ impl Detector for SpoofCancel {
                             accepted: now,
                             ratio,
                         };
-                        self.large.insert(e.order, order);
+                        self.add_large(e.order, order);
                     }
                 }
                 self.sizes.observe(e.instrument, e.qty);
@@ -132,7 +269,7 @@ impl Detector for SpoofCancel {
                     if let Some(order) = self.large.get_mut(&party.order) {
                         order.filled += t.qty;
                         if party.remaining == Qty::ZERO {
-                            self.large.remove(&party.order);
+                            self.remove_large(party.order, now);
                         }
                     }
                 }
@@ -147,7 +284,7 @@ impl Detector for SpoofCancel {
                         order.ratio = ratio;
                     }
                     Some(_) => {
-                        self.large.remove(&a.order);
+                        self.remove_large(a.order, now);
                     }
                     None if ratio >= self.params.size_ratio => {
                         let order = Order {
@@ -159,7 +296,7 @@ impl Detector for SpoofCancel {
                             accepted: now,
                             ratio,
                         };
-                        self.large.insert(a.order, order);
+                        self.add_large(a.order, order);
                     }
                     None => {}
                 }
@@ -170,7 +307,7 @@ impl Detector for SpoofCancel {
                 }
             }
             EventBody::Cancelled(c) => {
-                let Some(order) = self.large.remove(&c.order) else { return };
+                let Some(order) = self.remove_large(c.order, now) else { return };
                 if c.reason != CancelReason::Requested {
                     return;
                 }
@@ -182,7 +319,9 @@ impl Detector for SpoofCancel {
                 let recent_fill = state.last_fill.iter().any(|&(i, s, t)| {
                     i == order.instrument && s == opposite && now.saturating_sub(t) <= p.fill_window
                 });
-                if !(unfilled && young && recent_fill) {
+                let two_sided =
+                    state.two_sided(order.instrument, opposite, now, p.two_sided_window);
+                if !(unfilled && young && recent_fill) || two_sided {
                     return;
                 }
                 state.occurrences.push_back(now);
@@ -205,5 +344,91 @@ impl Detector for SpoofCancel {
             EventBody::Rejected(_) | EventBody::CancelRejected(_) | EventBody::AmendRejected(_) => {
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{accepted, api, cancelled, side, trade};
+
+    /// Feeds `events` and returns the alerts.
+    fn alerts_of(detector: &mut SpoofCancel, events: &[Event]) -> Vec<Alert> {
+        let mut alerts = Vec::new();
+        for e in events {
+            detector.on_event(e, &mut alerts);
+        }
+        alerts
+    }
+
+    /// Two hundred ordinary orders of one lot from other accounts, so that
+    /// the typical size is known.
+    fn warm_up(seq: &mut u64) -> Vec<Event> {
+        (0..WARMUP)
+            .map(|i| {
+                *seq += 1;
+                let s = if i % 2 == 0 { Side::Buy } else { Side::Sell };
+                accepted(*seq, Nanos(*seq), api(1000 + i as u32), 0, s, 100, 1)
+            })
+            .collect()
+    }
+
+    /// Two cycles of a large ask pulled right after a small bid of the same
+    /// account fills; with `quote_bid`, the account also rests a large bid
+    /// throughout, as a market maker quoting both sides does.
+    fn two_cycles(quote_bid: bool) -> Vec<Event> {
+        let mut seq = 0;
+        let mut events = warm_up(&mut seq);
+        let owner = api(7);
+        let other = api(8);
+        let next = |seq: &mut u64| {
+            *seq += 1;
+            *seq
+        };
+        if quote_bid {
+            let id = next(&mut seq);
+            events.push(accepted(id, Nanos::from_secs(1), owner, 0, Side::Buy, 90, 50));
+        }
+        for cycle in 0..2u64 {
+            let t = Nanos::from_secs(10 + 60 * cycle);
+            let large = next(&mut seq);
+            events.push(accepted(large, t, owner, 0, Side::Sell, 101, 50));
+            let small = next(&mut seq);
+            events.push(accepted(small, t, owner, 0, Side::Buy, 99, 1));
+            let taker = next(&mut seq);
+            let fill_at = t + Nanos::from_millis(500);
+            events.push(trade(
+                next(&mut seq),
+                fill_at,
+                0,
+                99,
+                1,
+                Side::Sell,
+                side(small, owner, 0),
+                side(taker, other, 0),
+            ));
+            let pull_at = fill_at + Nanos::from_millis(100);
+            events.push(cancelled(next(&mut seq), pull_at, owner, large, 0, Side::Sell, 50));
+        }
+        events
+    }
+
+    #[test]
+    fn a_large_order_pulled_after_an_opposite_fill_twice_raises_an_alert() {
+        let mut detector = SpoofCancel::new(SpoofCancelParams::default());
+        let alerts = alerts_of(&mut detector, &two_cycles(false));
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(alerts[0].entity, Entity::Account(AccountId(7)));
+        assert!(alerts[0].score > 40.0, "the score is the size over the typical size");
+    }
+
+    #[test]
+    fn an_account_quoting_large_on_both_sides_is_not_leaning_on_the_book() {
+        let mut detector = SpoofCancel::new(SpoofCancelParams::default());
+        assert!(alerts_of(&mut detector, &two_cycles(true)).is_empty());
+
+        let off = SpoofCancelParams { two_sided_window: Nanos(0), ..SpoofCancelParams::default() };
+        let mut detector = SpoofCancel::new(off);
+        assert_eq!(alerts_of(&mut detector, &two_cycles(true)).len(), 1);
     }
 }

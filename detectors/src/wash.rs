@@ -1,6 +1,10 @@
 //! Wash trading: trades without a change of beneficial ownership.
 //!
-//! After the account-level tests of Victor and Weintraud (WWW 2021): a pair
+//! Three detectors: [`WashPairs`], below, judges pairs of accounts by their
+//! matched trades, [`WashSizes`] by the sizes they repeat, and
+//! [`WashRing`] judges closed groups of accounts by their net positions.
+//!
+//! [`WashPairs`] follows the account-level tests of Victor and Weintraud (WWW 2021): a pair
 //! of accounts that repeatedly trade with each other in exactly matched
 //! sizes (both orders filled completely by the one trade, which honest
 //! counterparties who do not know each other's sizes rarely do) is flagged
@@ -11,11 +15,20 @@
 //!
 //! The score is the number of matched trades in the window.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use surveil_sim::{AccountId, Event, EventBody, Nanos, OrderId, Qty};
 
+use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
+
+mod ring;
+mod sizes;
+
+pub use ring::WashRing;
+pub use sizes::WashSizes;
 
 /// Parameters of [`WashPairs`].
 #[derive(Clone, Debug, PartialEq)]
@@ -42,15 +55,49 @@ impl Default for WashPairsParams {
 #[derive(Debug, Default)]
 pub struct WashPairs {
     params: WashPairsParams,
-    order_qty: HashMap<OrderId, Qty>,
-    pairs: HashMap<(AccountId, AccountId), VecDeque<Nanos>>,
-    last_alert: HashMap<AccountId, Nanos>,
+    order_qty: FxHashMap<OrderId, Qty>,
+    pairs: FxHashMap<(AccountId, AccountId), VecDeque<Nanos>>,
+    last_alert: FxHashMap<AccountId, Nanos>,
 }
 
 impl WashPairs {
+    /// The parameters it takes from the registry.
+    pub const PARAMS: &'static [ParamSpec] = &[
+        ParamSpec::count(
+            "min_trades",
+            3.0,
+            1.0,
+            1e6,
+            "matched trades between one pair within the window before it alerts",
+        ),
+        ParamSpec::real(
+            "window_ms",
+            600_000.0,
+            1.0,
+            1e12,
+            "the window matched trades are counted over, ms",
+        ),
+        ParamSpec::real(
+            "cooldown_ms",
+            60_000.0,
+            0.0,
+            1e9,
+            "shortest time between two alerts on one account, ms",
+        ),
+    ];
+
     /// Creates the detector.
     pub fn new(params: WashPairsParams) -> WashPairs {
         WashPairs { params, ..WashPairs::default() }
+    }
+
+    /// Creates the detector from registry values.
+    pub fn from_values(v: &Values) -> WashPairs {
+        WashPairs::new(WashPairsParams {
+            min_trades: v.count("min_trades"),
+            window: v.millis("window_ms"),
+            cooldown: v.millis("cooldown_ms"),
+        })
     }
 
     fn alert(&mut self, account: AccountId, time: Nanos, score: f64, alerts: &mut Vec<Alert>) {

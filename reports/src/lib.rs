@@ -21,11 +21,15 @@ pub mod charts;
 mod document;
 mod error;
 pub mod html;
+mod ranking;
+mod seeds;
 pub mod series;
 mod table;
 
 pub use document::{
-    Calibration, DecoyCount, DetectorScore, EpisodeCount, FalseFlagCause, RunCost, RunReport,
+    Calibration, DecoyCount, DetectorScore, EpisodeCount, FalseFlagCause, PrPoint, RunCost,
+    RunReport,
 };
 pub use error::ReportError;
+pub use seeds::{Interval, SeedSummary, SeedsReport, t_quantile_95};
 pub use table::render_table;

@@ -44,7 +44,8 @@ const CAUSE_TITLE: &str =
     "false flags by cause: honest accounts flagged (per 1,000 honest accounts of that cause)";
 
 /// Renders a document for a terminal: summary lines, a blank line, the
-/// detector table, a blank line, then the table of false flags by cause.
+/// detector table, a blank line, the table of false flags by cause, a
+/// blank line, then the table of scores across thresholds and cost.
 /// The text ends in a newline.
 pub fn render_table(report: &RunReport) -> String {
     let mut out = summary(report);
@@ -54,7 +55,8 @@ pub fn render_table(report: &RunReport) -> String {
     out.push_str(CAUSE_TITLE);
     out.push('\n');
     out.push_str(&cause_table(&report.detectors).to_string());
-    out.push('\n');
+    out.push_str("\n\n");
+    out.push_str(&crate::ranking::render(&report.detectors));
     out
 }
 

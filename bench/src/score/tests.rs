@@ -480,6 +480,7 @@ fn into_report_keeps_every_figure_in_its_field() {
         ],
         ns_per_event: 15.0,
         events_per_sec: 16.0,
+        ..DetectorScore::default()
     };
     assert_eq!(report, expected);
 }
@@ -603,4 +604,37 @@ fn cause_names_match_the_decoy_types_then_other_honest() {
             "other_honest"
         ]
     );
+}
+
+#[test]
+fn member_credit_counts_each_named_member_and_whole_rings_apart() {
+    // Ring A is accounts 1, 2, 3 over 0-1000 ms; ring B is account 4 with
+    // key 40 over 0-1000 ms; ring C is accounts 5 and 6, never named.
+    // Alerts: accounts 1 and 2 inside A's window, account 3 after its
+    // grace (not credited), and key 40 of account 4 inside B's.
+    let mut with_key = episode(1, WashTrading, &[4], 0, 1000);
+    with_key.keys = vec![KeyId(40)];
+    let t = truth(
+        10,
+        &[(40, 4)],
+        vec![
+            episode(0, WashTrading, &[1, 2, 3], 0, 1000),
+            with_key,
+            episode(2, WashTrading, &[5, 6], 0, 1000),
+        ],
+    );
+    let alerts = [
+        on_account(ms(10), WashTrading, 1),
+        on_account(ms(20), WashTrading, 2),
+        on_account(ms(1101), WashTrading, 3),
+        on_key(ms(30), WashTrading, 40),
+        on_account(ms(40), Spoofing, 5),
+    ];
+    let credit = member_credit(&t, &alerts, WashTrading, &ScoringRules { grace: ms(100) });
+
+    // Shares 2/3, 1 and 0: mean 5/9; one ring of three named whole.
+    assert_close(credit.partial.unwrap(), 5.0 / 9.0);
+    assert_close(credit.whole.unwrap(), 1.0 / 3.0);
+    let none = member_credit(&t, &alerts, KeySharing, &ScoringRules { grace: ms(100) });
+    assert_eq!((none.partial, none.whole), (None, None));
 }

@@ -1,0 +1,79 @@
+//! Throughput of the built-in detectors on a recorded event stream.
+//!
+//! Run with `cargo bench -p surveil-bench --bench detectors`. The default
+//! scenario is simulated once, at its own retail size multiplier (without
+//! the API-share recalibration a `surveil run` may add), and its public
+//! events are kept in memory; each benchmark then feeds the whole stream
+//! through fresh detectors, so the figures are detector time alone, with
+//! no simulation in them. Throughput is in events of the stream per
+//! second: for one detector, its own speed; for all of them, how fast the
+//! stream goes through every built-in together, on one thread and spread
+//! over two as `surveil run` spreads them.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use surveil_bench::pipeline::{PipelineOptions, detect_recorded};
+use surveil_detectors::{AbuseKind, Detector, builtin, builtin_names};
+use surveil_sim::{Event, run_to_end};
+
+/// The kinds the floors report on, as in a run of the default scenario.
+const KINDS: [AbuseKind; 4] =
+    [AbuseKind::KeySharing, AbuseKind::Spoofing, AbuseKind::WashTrading, AbuseKind::MicroBurst];
+
+fn build(names: &[&str]) -> Vec<Box<dyn Detector>> {
+    names.iter().map(|n| builtin(n, &KINDS, 1).expect("a built-in detector")).collect()
+}
+
+fn feed(events: &[Event], detectors: &mut [Box<dyn Detector>]) -> usize {
+    let mut alerts = Vec::new();
+    for detector in detectors.iter_mut() {
+        for event in events {
+            detector.on_event(event, &mut alerts);
+        }
+        detector.finish(&mut alerts);
+    }
+    alerts.len()
+}
+
+fn detectors(c: &mut Criterion) {
+    let loaded = surveil_scenarios::load("default").expect("the default scenario loads");
+    let (events, _truth) = run_to_end(&loaded.config);
+    let names: Vec<&str> = builtin_names().collect();
+
+    let mut group = c.benchmark_group("detectors");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4))
+        .warm_up_time(Duration::from_secs(1));
+    group.throughput(Throughput::Elements(events.len() as u64));
+    for &name in &names {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || build(&[name]),
+                |mut d| black_box(feed(&events, &mut d)),
+                BatchSize::LargeInput,
+            );
+        });
+    }
+    group.bench_function("all_one_thread", |b| {
+        b.iter_batched(
+            || build(&names),
+            |mut d| black_box(feed(&events, &mut d)),
+            BatchSize::LargeInput,
+        );
+    });
+    group.bench_function("all_two_threads", |b| {
+        let options = PipelineOptions { threads: 2, batch: 4096 };
+        b.iter_batched(
+            || build(&names),
+            |d| black_box(detect_recorded(&events, d, options).len()),
+            BatchSize::LargeInput,
+        );
+    });
+    group.finish();
+}
+
+criterion_group!(benches, detectors);
+criterion_main!(benches);

@@ -1,0 +1,294 @@
+//! Quote stuffing: a key's message rate far above its own baseline, made of
+//! orders that do not trade and do not live.
+//!
+//! After Egginton, Van Ness and Van Ness ("Quote Stuffing", 2016), who find
+//! episodes as spikes of message rate against the security's own baseline,
+//! with order lifetimes falling; and after the venue rule (MiFID II RTS 9)
+//! that caps the ratio of unexecuted orders to trades. Market makers send
+//! many messages too, so the baseline is the key's own: a market maker
+//! always busy has a high one. The detector counts, per API key and in
+//! buckets of `bucket_ms`, orders, cancels and amends, fills, and the life
+//! of each cancelled order; it keeps an exponentially weighted mean of the
+//! key's messages per bucket (weight `alpha`, never below `min_baseline`).
+//! A key alerts when the bucket so far holds at least `min_messages`, at
+//! least `rate_multiple` times its baseline, with at least
+//! `min_order_to_trade` orders per fill (fills counted plus one) and a mean
+//! life of its cancelled orders of at most `max_lifetime_ms`. The score is
+//! the bucket's messages over the baseline.
+
+use rustc_hash::FxHashMap;
+
+use surveil_sim::event::CancelReason;
+use surveil_sim::{Event, EventBody, KeyId, Nanos, OrderId};
+
+use crate::registry::{ParamSpec, Values};
+use crate::{AbuseKind, Alert, Detector, Entity};
+
+#[derive(Clone, Debug)]
+struct KeyState {
+    bucket: u64,
+    messages: u32,
+    orders: u32,
+    fills: u32,
+    cancels: u32,
+    lifetime_sum: Nanos,
+    baseline: f64,
+    last_alert: Option<Nanos>,
+}
+
+/// Message-rate spikes against a key's own baseline.
+#[derive(Debug)]
+pub struct QuoteStuffing {
+    bucket: Nanos,
+    alpha: f64,
+    min_baseline: f64,
+    min_messages: u32,
+    rate_multiple: f64,
+    min_order_to_trade: f64,
+    max_lifetime: Nanos,
+    cooldown: Nanos,
+    keys: FxHashMap<KeyId, KeyState>,
+    born: FxHashMap<OrderId, Nanos>,
+}
+
+impl QuoteStuffing {
+    /// The parameters it takes from the registry.
+    pub const PARAMS: &'static [ParamSpec] = &[
+        ParamSpec::real("bucket_ms", 1000.0, 1.0, 1e9, "the bucket messages are counted in, ms"),
+        ParamSpec::real("alpha", 0.05, 0.0, 1.0, "weight of each bucket in the key's baseline"),
+        ParamSpec::real(
+            "min_baseline",
+            2.0,
+            0.0,
+            1e9,
+            "the baseline never falls below this, messages per bucket",
+        ),
+        ParamSpec::count(
+            "min_messages",
+            40.0,
+            1.0,
+            1e9,
+            "messages in a bucket before it is judged",
+        ),
+        ParamSpec::real("rate_multiple", 8.0, 1.0, 1e9, "messages over baseline that make a spike"),
+        ParamSpec::real(
+            "min_order_to_trade",
+            10.0,
+            0.0,
+            1e9,
+            "orders per fill (plus one) that make a spike",
+        ),
+        ParamSpec::real(
+            "max_lifetime_ms",
+            2000.0,
+            0.0,
+            1e12,
+            "longest mean life of the bucket's cancelled orders, ms",
+        ),
+        ParamSpec::real(
+            "cooldown_ms",
+            10_000.0,
+            0.0,
+            1e9,
+            "shortest time between two alerts on one key, ms",
+        ),
+    ];
+
+    /// Creates the detector from registry values.
+    pub fn from_values(v: &Values) -> QuoteStuffing {
+        QuoteStuffing {
+            bucket: Nanos(v.millis("bucket_ms").0.max(1)),
+            alpha: v.get("alpha"),
+            min_baseline: v.get("min_baseline"),
+            min_messages: v.count("min_messages") as u32,
+            rate_multiple: v.get("rate_multiple"),
+            min_order_to_trade: v.get("min_order_to_trade"),
+            max_lifetime: v.millis("max_lifetime_ms"),
+            cooldown: v.millis("cooldown_ms"),
+            keys: FxHashMap::default(),
+            born: FxHashMap::default(),
+        }
+    }
+
+    /// Returns the key's state with its bucket brought up to `now`: the
+    /// buckets that ended are folded into the baseline, empty ones too.
+    fn state(&mut self, key: KeyId, now: Nanos) -> &mut KeyState {
+        let bucket = now.0 / self.bucket.0;
+        let (alpha, floor) = (self.alpha, self.min_baseline);
+        let state = self.keys.entry(key).or_insert_with(|| KeyState {
+            bucket,
+            messages: 0,
+            orders: 0,
+            fills: 0,
+            cancels: 0,
+            lifetime_sum: Nanos(0),
+            baseline: floor,
+            last_alert: None,
+        });
+        if bucket > state.bucket {
+            let empty = (bucket - state.bucket - 1).min(10_000) as i32;
+            state.baseline += alpha * (f64::from(state.messages) - state.baseline);
+            state.baseline *= (1.0 - alpha).powi(empty);
+            state.baseline = state.baseline.max(floor);
+            state.bucket = bucket;
+            state.messages = 0;
+            state.orders = 0;
+            state.fills = 0;
+            state.cancels = 0;
+            state.lifetime_sum = Nanos(0);
+        }
+        state
+    }
+}
+
+impl Detector for QuoteStuffing {
+    fn name(&self) -> &str {
+        "quote_stuffing"
+    }
+
+    fn kinds(&self) -> &[AbuseKind] {
+        &[AbuseKind::MicroBurst]
+    }
+
+    fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
+        let now = event.time;
+        let key = match &event.body {
+            EventBody::Accepted(e) => {
+                let Some(key) = e.access.channel.key() else { return };
+                self.born.insert(e.order, now);
+                let state = self.state(key, now);
+                state.messages += 1;
+                state.orders += 1;
+                key
+            }
+            EventBody::Cancelled(c) => {
+                let born = self.born.remove(&c.order);
+                let Some(key) = c.access.channel.key() else { return };
+                if c.reason != CancelReason::Requested {
+                    return;
+                }
+                let state = self.state(key, now);
+                state.messages += 1;
+                if let Some(born) = born {
+                    state.cancels += 1;
+                    state.lifetime_sum += now.saturating_sub(born);
+                }
+                key
+            }
+            EventBody::Amended(a) => {
+                let Some(key) = a.access.channel.key() else { return };
+                self.state(key, now).messages += 1;
+                key
+            }
+            EventBody::Trade(t) => {
+                for party in [&t.maker, &t.taker] {
+                    if party.remaining.0 == 0 {
+                        self.born.remove(&party.order);
+                    }
+                    if let Some(key) = party.access.channel.key() {
+                        self.state(key, now).fills += 1;
+                    }
+                }
+                return;
+            }
+            _ => return,
+        };
+
+        let (min_messages, multiple, ratio, max_life, cooldown) = (
+            self.min_messages,
+            self.rate_multiple,
+            self.min_order_to_trade,
+            self.max_lifetime,
+            self.cooldown,
+        );
+        let state = self.state(key, now);
+        if state.messages < min_messages || state.cancels == 0 {
+            return;
+        }
+        let rate = f64::from(state.messages) / state.baseline;
+        let order_to_trade = f64::from(state.orders) / f64::from(state.fills + 1);
+        let mean_life = Nanos(state.lifetime_sum.0 / u64::from(state.cancels));
+        let cooled = state.last_alert.is_none_or(|t| now.saturating_sub(t) >= cooldown);
+        if rate >= multiple && order_to_trade >= ratio && mean_life <= max_life && cooled {
+            state.last_alert = Some(now);
+            alerts.push(Alert {
+                time: now,
+                kind: AbuseKind::MicroBurst,
+                entity: Entity::Key(key),
+                score: rate,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use surveil_sim::{Nanos, Side};
+
+    use super::*;
+    use crate::registry::Choice;
+    use crate::testing::{accepted, api, cancelled};
+
+    /// A key that places and cancels `per_second` orders a second for
+    /// `seconds` seconds, each cancel `life_ms` after its order.
+    fn stream(
+        per_second: u64,
+        seconds: u64,
+        life_ms: u64,
+        start_s: u64,
+        seq: &mut u64,
+    ) -> Vec<Event> {
+        let mut events = Vec::new();
+        for s in 0..seconds {
+            for i in 0..per_second {
+                let t = Nanos::from_millis((start_s + s) * 1000 + i * 1000 / per_second);
+                *seq += 1;
+                let order = *seq;
+                events.push(accepted(order, t, api(6), 0, Side::Buy, 100, 1));
+                *seq += 1;
+                events.push(cancelled(
+                    *seq,
+                    t + Nanos::from_millis(life_ms),
+                    api(6),
+                    order,
+                    0,
+                    Side::Buy,
+                    1,
+                ));
+            }
+        }
+        events.sort_by_key(|e| (e.time, e.seq));
+        events
+    }
+
+    fn alerts_for(events: &[Event]) -> Vec<Alert> {
+        let mut d =
+            Choice::named("quote_stuffing").build(&crate::Context { kinds: &[], seed: 0 }).unwrap();
+        let mut alerts = Vec::new();
+        for e in events {
+            d.on_event(e, &mut alerts);
+        }
+        alerts
+    }
+
+    #[test]
+    fn a_quiet_key_that_suddenly_stuffs_alerts() {
+        let mut seq = 0;
+        let mut events = stream(1, 60, 300, 0, &mut seq);
+        events.extend(stream(100, 2, 5, 60, &mut seq));
+        let alerts = alerts_for(&events);
+        assert!(!alerts.is_empty());
+        assert!(alerts[0].time >= Nanos::from_secs(60));
+        assert!(alerts[0].score >= 8.0, "{alerts:?}");
+    }
+
+    #[test]
+    fn a_key_always_that_busy_does_not() {
+        let mut seq = 0;
+        let events = stream(50, 200, 5, 0, &mut seq);
+        let alerts = alerts_for(&events);
+        // Until the baseline has learned the rate, the first seconds look
+        // like a spike; after that the key is its own normal.
+        assert!(alerts.iter().all(|a| a.time < Nanos::from_secs(100)), "{alerts:?}");
+    }
+}
