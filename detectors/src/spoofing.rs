@@ -61,7 +61,7 @@ impl Default for SpoofCancelParams {
             max_filled_share: 0.1,
             fill_window: Nanos::from_secs(2),
             max_lifetime: Nanos::from_secs(60),
-            repeats: 2,
+            repeats: 3,
             repeat_window: Nanos::from_secs(300),
             two_sided_window: Nanos::from_secs(10),
         }
@@ -165,7 +165,7 @@ impl SpoofCancel {
         ),
         ParamSpec::count(
             "repeats",
-            2.0,
+            3.0,
             1.0,
             1e6,
             "occurrences within the repeat window before the account alerts",
@@ -373,10 +373,10 @@ mod tests {
             .collect()
     }
 
-    /// Two cycles of a large ask pulled right after a small bid of the same
+    /// Three cycles of a large ask pulled right after a small bid of the same
     /// account fills; with `quote_bid`, the account also rests a large bid
     /// throughout, as a market maker quoting both sides does.
-    fn two_cycles(quote_bid: bool) -> Vec<Event> {
+    fn three_cycles(quote_bid: bool) -> Vec<Event> {
         let mut seq = 0;
         let mut events = warm_up(&mut seq);
         let owner = api(7);
@@ -389,7 +389,7 @@ mod tests {
             let id = next(&mut seq);
             events.push(accepted(id, Nanos::from_secs(1), owner, 0, Side::Buy, 90, 50));
         }
-        for cycle in 0..2u64 {
+        for cycle in 0..3u64 {
             let t = Nanos::from_secs(10 + 60 * cycle);
             let large = next(&mut seq);
             events.push(accepted(large, t, owner, 0, Side::Sell, 101, 50));
@@ -414,9 +414,9 @@ mod tests {
     }
 
     #[test]
-    fn a_large_order_pulled_after_an_opposite_fill_twice_raises_an_alert() {
+    fn a_large_order_pulled_after_an_opposite_fill_three_times_raises_an_alert() {
         let mut detector = SpoofCancel::new(SpoofCancelParams::default());
-        let alerts = alerts_of(&mut detector, &two_cycles(false));
+        let alerts = alerts_of(&mut detector, &three_cycles(false));
         assert_eq!(alerts.len(), 1, "{alerts:?}");
         assert_eq!(alerts[0].entity, Entity::Account(AccountId(7)));
         assert!(alerts[0].score > 40.0, "the score is the size over the typical size");
@@ -425,10 +425,10 @@ mod tests {
     #[test]
     fn an_account_quoting_large_on_both_sides_is_not_leaning_on_the_book() {
         let mut detector = SpoofCancel::new(SpoofCancelParams::default());
-        assert!(alerts_of(&mut detector, &two_cycles(true)).is_empty());
+        assert!(alerts_of(&mut detector, &three_cycles(true)).is_empty());
 
         let off = SpoofCancelParams { two_sided_window: Nanos(0), ..SpoofCancelParams::default() };
         let mut detector = SpoofCancel::new(off);
-        assert_eq!(alerts_of(&mut detector, &two_cycles(true)).len(), 1);
+        assert_eq!(alerts_of(&mut detector, &three_cycles(true)).len(), 1);
     }
 }

@@ -79,7 +79,7 @@ impl WashPairs {
         ),
         ParamSpec::real(
             "cooldown_ms",
-            60_000.0,
+            600_000.0,
             0.0,
             1e9,
             "shortest time between two alerts on one account, ms",

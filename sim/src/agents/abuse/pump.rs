@@ -7,8 +7,9 @@
 //! together with immediate orders that walk up the book (the push), holds
 //! while the move draws in buyers (trend-chasing retail traders and
 //! momentum bots, see [`crate::agents::chasers`]), and finally sells into
-//! those buyers with a ladder of asks just above the touch, then at the
-//! touch (distribution), dumping whatever is left at the end. The payoff is the first moment the group's average
+//! those buyers with asks first in the queue, one tick inside the touch,
+//! never below what each member paid until the last quarter of the window
+//! (distribution), dumping whatever is left at the end. The payoff is the first moment the group's average
 //! selling price is above its average buying price.
 //!
 //! Variants:
@@ -104,6 +105,8 @@ pub(crate) struct PumpGroup {
     episode: Option<EpisodeHandle>,
     wash_episode: Option<EpisodeHandle>,
     wash_turn: usize,
+    /// Whether the push has begun.
+    pushing: bool,
 }
 
 impl PumpGroup {
@@ -138,6 +141,7 @@ impl PumpGroup {
             episode: None,
             wash_episode: None,
             wash_turn: 0,
+            pushing: false,
         }
     }
 
@@ -315,8 +319,14 @@ impl Agent for PumpGroup {
         }
 
         if now < p.push_end {
-            // Everyone buys together, walking up the book.
-            self.cancel_resting(ctx, episode, m);
+            // Everyone buys together, walking up the book; the quiet bids
+            // are pulled as the push begins.
+            if !self.pushing {
+                self.pushing = true;
+                for i in 0..n {
+                    self.cancel_resting(ctx, episode, i);
+                }
+            }
             if self.wash_cover && ctx.chance(0.3) {
                 self.wash(ctx, episode);
             }
@@ -328,7 +338,13 @@ impl Agent for PumpGroup {
                 let qty = Qty((self.target - member.position).min(clip.0));
                 self.take(ctx, episode, m, Side::Buy, ask + 1, qty);
             }
-            let gap = Nanos((p.push_end.0 - p.accumulation_end.0) / (8 * n as u64).max(1));
+            // Clips are paced so that the group buys the rest of its
+            // position within the window, however small they are, with
+            // room for the clips the book leaves short.
+            let clip_lots = (typical.0 as f64 * self.push_clip).max(1.0);
+            let clips = ((self.target as f64 / 2.0 / clip_lots).ceil() as u64).max(4);
+            let wakes = 2 * clips * n as u64;
+            let gap = Nanos((p.push_end.0 - p.accumulation_end.0) / wakes.max(1));
             return Some(now + ctx.exp(gap.max(Nanos::from_millis(50))));
         }
 
@@ -340,29 +356,40 @@ impl Agent for PumpGroup {
         }
 
         if now < p.distribution_end {
-            // A ladder of asks just above the touch, which the chasers'
-            // market orders reach once they have swept the makers' quotes;
-            // in the last quarter of the window, asks at the touch.
+            // Asks first in the queue, one tick inside the ask when the
+            // spread leaves room, so that the chasers' market orders meet
+            // the group's asks before the makers' quotes (which follow the
+            // reference price, not the pump); members join rather than
+            // undercut one another, and until the last quarter of the
+            // window no member asks less than it paid.
             let late = now.0 >= p.distribution_end.0 - (p.distribution_end.0 - p.hold_end.0) / 4;
+            let ours = self
+                .members
+                .iter()
+                .filter_map(|x| x.resting.filter(|r| r.1 == Side::Sell).map(|r| r.2))
+                .min();
             let member = &self.members[m];
-            if member.position > 0
-                && member.resting.is_none()
-                && let (Some(bid), Some(ask)) = (touch.bid, touch.ask)
-            {
-                let price = if !late {
-                    ask + (m % 3) as i64
-                } else if ask.0 - bid.0 >= 2 {
-                    ask - 1
-                } else {
-                    ask
-                };
-                let qty = Qty(member.position.min(typical.0 * 2));
-                self.rest(ctx, episode, m, Side::Sell, price, qty);
-            } else if let Some((_, _, price, _)) = member.resting
-                && touch.ask.is_some_and(|a| a.0 < price.0 - 2 || (late && a < price))
-            {
-                // Left behind by the touch: pull it and place it afresh.
-                self.cancel_resting(ctx, episode, m);
+            let wanted = match (touch.bid, touch.ask) {
+                (Some(bid), Some(ask)) => {
+                    let inside =
+                        if ours != Some(ask) && ask.0 - bid.0 >= 2 { ask - 1 } else { ask };
+                    let paid = member.cost / member.bought.max(1);
+                    Some(if late { inside } else { Price(inside.0.max(paid + 1)) })
+                }
+                _ => None,
+            };
+            if let Some(price) = wanted {
+                match member.resting {
+                    None if member.position > 0 => {
+                        let qty = Qty(member.position.min(typical.0 * 2));
+                        self.rest(ctx, episode, m, Side::Sell, price, qty);
+                    }
+                    // Left behind by the touch: pull it and place it afresh.
+                    Some((_, _, resting, _)) if price < resting => {
+                        self.cancel_resting(ctx, episode, m);
+                    }
+                    _ => {}
+                }
             }
             self.check_payoff(ctx, episode);
             return Some(now + ctx.exp(Nanos::from_millis(700)));
