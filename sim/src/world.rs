@@ -75,6 +75,17 @@ struct Attention {
     rng: Stream,
 }
 
+/// The intraday profile `0.6 + 1.2 (2x - 1)^2` at the fraction `x` of the
+/// session elapsed (clamped to [0, 1]): 1.8 at the open and the close, 0.6
+/// at midday, one on average.
+pub(crate) fn intraday_profile(x: f64) -> f64 {
+    let x = x.clamp(0.0, 1.0);
+    0.6 + 1.2 * (2.0 * x - 1.0).powi(2)
+}
+
+/// The highest value of [`intraday_profile`].
+pub(crate) const INTRADAY_PEAK: f64 = 1.8;
+
 /// The external reference prices.
 #[derive(Clone, Debug)]
 pub struct Reference {
@@ -217,8 +228,7 @@ impl Reference {
     fn intraday_profile(&self, now: Nanos) -> f64 {
         let x =
             if self.session.0 == 0 { 0.5 } else { now.as_secs_f64() / self.session.as_secs_f64() };
-        let x = x.clamp(0.0, 1.0);
-        0.6 + 1.2 * (2.0 * x - 1.0).powi(2)
+        intraday_profile(x)
     }
 
     /// Returns traders' response to how much prices move: the mean over

@@ -27,6 +27,7 @@ use crate::config::Config;
 use crate::rng::{self, Stream};
 use crate::truth::{Decoy, DecoyKind};
 use crate::types::{AccountId, InstrumentId, KeyId, Nanos, Qty, Side};
+use crate::world::{INTRADAY_PEAK, intraday_profile};
 
 /// Where addresses come from: each region and network kind has its own
 /// block, as geolocation databases would show.
@@ -153,9 +154,23 @@ pub(crate) fn window(rng: &mut Stream, duration: Nanos, mean_length: Nanos) -> W
     let length = length.min(duration.0 / 2).max(1);
     let earliest = duration.0 / 50;
     let latest = duration.0.saturating_sub(length).max(earliest + 1);
-    let start = rng.random_range(earliest..latest);
+
+    // Abuse hides where the market is busy: an episode's middle falls in
+    // the session in proportion to the intraday profile every trader
+    // follows (drawn by rejection, a bounded number of times).
+    let mut start = rng.random_range(earliest..latest);
+    for _ in 0..MAX_PLACEMENT_DRAWS {
+        let middle = (start + length / 2) as f64 / duration.0.max(1) as f64;
+        if rng.random_bool(intraday_profile(middle) / INTRADAY_PEAK) {
+            break;
+        }
+        start = rng.random_range(earliest..latest);
+    }
     Window { start: Nanos(start), end: Nanos(start + length) }
 }
+
+/// Draws of an episode's start before the last one is taken as it is.
+const MAX_PLACEMENT_DRAWS: u32 = 32;
 
 /// Builds every participant of the run.
 pub(crate) fn build(config: &Config) -> Population {
