@@ -1,6 +1,9 @@
 //! Running baselines shared by several detectors.
 
-use surveil_sim::{InstrumentId, Qty};
+use rustc_hash::FxHashMap;
+use surveil_sim::{InstrumentId, Nanos, Qty};
+
+use crate::{Alert, Entity};
 
 /// A running picture of order sizes on each instrument: an exponentially
 /// weighted geometric mean (robust to the long right tail of order sizes)
@@ -48,6 +51,26 @@ impl SizeBaseline {
     pub fn smallest(&self, instrument: InstrumentId) -> Option<Qty> {
         let s = self.per_instrument.get(usize::from(instrument.0))?;
         (s.seen > 0).then_some(Qty(s.smallest))
+    }
+}
+
+/// The time of each entity's last alert, so that a detector alerts on one
+/// entity at most once per cooldown.
+#[derive(Clone, Debug, Default)]
+pub struct Cooldowns {
+    last: FxHashMap<Entity, Nanos>,
+}
+
+impl Cooldowns {
+    /// Appends `alert` to `alerts` unless its entity alerted less than
+    /// `cooldown` before it.
+    pub fn raise(&mut self, alert: Alert, cooldown: Nanos, alerts: &mut Vec<Alert>) {
+        let cooled =
+            self.last.get(&alert.entity).is_none_or(|&t| alert.time.saturating_sub(t) >= cooldown);
+        if cooled {
+            self.last.insert(alert.entity, alert.time);
+            alerts.push(alert);
+        }
     }
 }
 

@@ -26,6 +26,7 @@ use rustc_hash::FxHashMap;
 
 use surveil_sim::{AccountId, Client, Event, EventBody, InstrumentId, Ip, Nanos};
 
+use crate::baseline::Cooldowns;
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -113,7 +114,7 @@ pub struct PumpGroup {
     fills: VecDeque<Fill>,
     next_check: Nanos,
     accumulated: BTreeMap<(InstrumentId, AccountId), Accumulation>,
-    last_alert: FxHashMap<AccountId, Nanos>,
+    alerted: Cooldowns,
 }
 
 impl PumpGroup {
@@ -181,22 +182,14 @@ impl PumpGroup {
             fills: VecDeque::new(),
             next_check: Nanos(0),
             accumulated: BTreeMap::new(),
-            last_alert: FxHashMap::default(),
+            alerted: Cooldowns::default(),
         }
     }
 
     fn alert(&mut self, account: AccountId, now: Nanos, score: f64, alerts: &mut Vec<Alert>) {
-        let cooled =
-            self.last_alert.get(&account).is_none_or(|&t| now.saturating_sub(t) >= self.cooldown);
-        if cooled {
-            self.last_alert.insert(account, now);
-            alerts.push(Alert {
-                time: now,
-                kind: AbuseKind::Pump,
-                entity: Entity::Account(account),
-                score,
-            });
-        }
+        let entity = Entity::Account(account);
+        let alert = Alert { time: now, kind: AbuseKind::Pump, entity, score };
+        self.alerted.raise(alert, self.cooldown, alerts);
     }
 
     fn check(&mut self, now: Nanos, alerts: &mut Vec<Alert>) {

@@ -21,6 +21,7 @@ use rustc_hash::FxHashMap;
 
 use surveil_sim::{AccountId, Event, EventBody, Nanos, OrderId, Qty};
 
+use crate::baseline::Cooldowns;
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -57,7 +58,7 @@ pub struct WashPairs {
     params: WashPairsParams,
     order_qty: FxHashMap<OrderId, Qty>,
     pairs: FxHashMap<(AccountId, AccountId), VecDeque<Nanos>>,
-    last_alert: FxHashMap<AccountId, Nanos>,
+    alerted: Cooldowns,
 }
 
 impl WashPairs {
@@ -101,15 +102,9 @@ impl WashPairs {
     }
 
     fn alert(&mut self, account: AccountId, time: Nanos, score: f64, alerts: &mut Vec<Alert>) {
-        let cooled = self
-            .last_alert
-            .get(&account)
-            .is_none_or(|&t| time.saturating_sub(t) >= self.params.cooldown);
-        if cooled {
-            self.last_alert.insert(account, time);
-            let entity = Entity::Account(account);
-            alerts.push(Alert { time, kind: AbuseKind::WashTrading, entity, score });
-        }
+        let entity = Entity::Account(account);
+        let alert = Alert { time, kind: AbuseKind::WashTrading, entity, score };
+        self.alerted.raise(alert, self.params.cooldown, alerts);
     }
 }
 

@@ -17,6 +17,7 @@ use rustc_hash::FxHashMap;
 use surveil_sim::{Event, Ip, KeyId, Nanos};
 
 use super::is_use;
+use crate::baseline::Cooldowns;
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -60,7 +61,7 @@ pub struct KeyFanout {
     cooldown: Nanos,
     key_ips: FxHashMap<KeyId, Recent<Ip>>,
     ip_keys: FxHashMap<Ip, Recent<KeyId>>,
-    last_alert: FxHashMap<KeyId, Nanos>,
+    alerted: Cooldowns,
 }
 
 impl KeyFanout {
@@ -93,22 +94,14 @@ impl KeyFanout {
             cooldown: v.millis("cooldown_ms"),
             key_ips: FxHashMap::default(),
             ip_keys: FxHashMap::default(),
-            last_alert: FxHashMap::default(),
+            alerted: Cooldowns::default(),
         }
     }
 
     fn alert(&mut self, key: KeyId, now: Nanos, score: f64, alerts: &mut Vec<Alert>) {
-        let cooled =
-            self.last_alert.get(&key).is_none_or(|&t| now.saturating_sub(t) >= self.cooldown);
-        if cooled {
-            self.last_alert.insert(key, now);
-            alerts.push(Alert {
-                time: now,
-                kind: AbuseKind::KeySharing,
-                entity: Entity::Key(key),
-                score,
-            });
-        }
+        let alert =
+            Alert { time: now, kind: AbuseKind::KeySharing, entity: Entity::Key(key), score };
+        self.alerted.raise(alert, self.cooldown, alerts);
     }
 }
 

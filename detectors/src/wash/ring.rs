@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos};
 
+use crate::baseline::Cooldowns;
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -54,7 +55,7 @@ pub struct WashRing {
     flows: BTreeMap<(InstrumentId, AccountId), Flow>,
     pairs: BTreeMap<(InstrumentId, AccountId, AccountId), i64>,
     next_check: Nanos,
-    last_alert: BTreeMap<AccountId, Nanos>,
+    alerted: Cooldowns,
 }
 
 impl WashRing {
@@ -117,7 +118,7 @@ impl WashRing {
             flows: BTreeMap::new(),
             pairs: BTreeMap::new(),
             next_check: Nanos(0),
-            last_alert: BTreeMap::new(),
+            alerted: Cooldowns::default(),
         }
     }
 
@@ -228,17 +229,9 @@ impl WashRing {
             }
             let score = closure.min(1.0) * (1.0 - net);
             for m in group.iter().map(|&i| candidates[i].0.1) {
-                let cooled =
-                    self.last_alert.get(&m).is_none_or(|&t| now.saturating_sub(t) >= self.cooldown);
-                if cooled {
-                    self.last_alert.insert(m, now);
-                    alerts.push(Alert {
-                        time: now,
-                        kind: AbuseKind::WashTrading,
-                        entity: Entity::Account(m),
-                        score,
-                    });
-                }
+                let entity = Entity::Account(m);
+                let alert = Alert { time: now, kind: AbuseKind::WashTrading, entity, score };
+                self.alerted.raise(alert, self.cooldown, alerts);
             }
         }
     }

@@ -17,6 +17,7 @@ use rustc_hash::FxHashMap;
 
 use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos};
 
+use crate::baseline::Cooldowns;
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -29,7 +30,7 @@ pub struct WashSizes {
     min_repeats: usize,
     cooldown: Nanos,
     pairs: FxHashMap<Pair, VecDeque<(Nanos, i64)>>,
-    last_alert: FxHashMap<AccountId, Nanos>,
+    alerted: Cooldowns,
 }
 
 impl WashSizes {
@@ -65,22 +66,14 @@ impl WashSizes {
             min_repeats: v.count("min_repeats"),
             cooldown: v.millis("cooldown_ms"),
             pairs: FxHashMap::default(),
-            last_alert: FxHashMap::default(),
+            alerted: Cooldowns::default(),
         }
     }
 
     fn alert(&mut self, account: AccountId, now: Nanos, score: f64, alerts: &mut Vec<Alert>) {
-        let cooled =
-            self.last_alert.get(&account).is_none_or(|&t| now.saturating_sub(t) >= self.cooldown);
-        if cooled {
-            self.last_alert.insert(account, now);
-            alerts.push(Alert {
-                time: now,
-                kind: AbuseKind::WashTrading,
-                entity: Entity::Account(account),
-                score,
-            });
-        }
+        let entity = Entity::Account(account);
+        let alert = Alert { time: now, kind: AbuseKind::WashTrading, entity, score };
+        self.alerted.raise(alert, self.cooldown, alerts);
     }
 }
 
