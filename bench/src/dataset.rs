@@ -564,7 +564,7 @@ impl StreamSink {
         self.digest.update(batch);
         self.stats.update(batch);
         for event in batch {
-            let instrument = lobster::instrument_of(&event.body).map(usize::from);
+            let instrument = event.body.instrument().map(|i| usize::from(i.0));
             if let Some(writer) = instrument.and_then(|i| self.lobster.get_mut(i)) {
                 writer.apply(event).map_err(|(path, e)| io_error(&path, e))?;
             }

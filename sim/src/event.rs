@@ -266,6 +266,35 @@ impl Trade {
 }
 
 impl EventBody {
+    /// Returns the instrument the event concerns; refusals of cancels and
+    /// amends name none and change no book.
+    pub fn instrument(&self) -> Option<InstrumentId> {
+        match self {
+            EventBody::Accepted(e) => Some(e.instrument),
+            EventBody::Rejected(e) => Some(e.instrument),
+            EventBody::Cancelled(e) => Some(e.instrument),
+            EventBody::Amended(e) => Some(e.instrument),
+            EventBody::Decremented(e) => Some(e.instrument),
+            EventBody::Trade(e) => Some(e.instrument),
+            EventBody::CancelRejected(_) | EventBody::AmendRejected(_) => None,
+        }
+    }
+
+    /// Tells whether the event opens a new request, rather than reporting
+    /// more of the one before it (trades, self-trade prevention, a
+    /// remainder cancelled because it may not rest).
+    pub fn starts_request(&self) -> bool {
+        match self {
+            EventBody::Accepted(_)
+            | EventBody::Rejected(_)
+            | EventBody::CancelRejected(_)
+            | EventBody::AmendRejected(_)
+            | EventBody::Amended(_) => true,
+            EventBody::Cancelled(c) => c.reason == CancelReason::Requested,
+            EventBody::Trade(_) | EventBody::Decremented(_) => false,
+        }
+    }
+
     /// Returns the access record of the request behind the event; for a
     /// trade, the taker's.
     pub fn access(&self) -> &Access {

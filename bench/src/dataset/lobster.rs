@@ -23,7 +23,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use surveil_sim::book::Book;
-use surveil_sim::event::{CancelReason, OrderType};
+use surveil_sim::event::OrderType;
 use surveil_sim::{Event, EventBody, Nanos, OrderId, Price, Qty, Side};
 
 use crate::replay::lobster::{EMPTY_ASK, EMPTY_BID, Message, MessageKind};
@@ -117,7 +117,7 @@ impl LobsterWriter {
     /// Returns the path and the system's message when a file cannot be
     /// written.
     pub fn apply(&mut self, event: &Event) -> Result<(), (PathBuf, std::io::Error)> {
-        if starts_request(&event.body) {
+        if event.body.starts_request() {
             self.settle()?;
         }
         match &event.body {
@@ -268,33 +268,5 @@ impl LobsterWriter {
             .map_err(|e| (self.orderbook_path.clone(), e))?;
         self.rows += 1;
         Ok(())
-    }
-}
-
-/// Tells whether an event opens a new request, rather than reporting more
-/// of the one before it.
-fn starts_request(body: &EventBody) -> bool {
-    match body {
-        EventBody::Accepted(_)
-        | EventBody::Rejected(_)
-        | EventBody::CancelRejected(_)
-        | EventBody::AmendRejected(_)
-        | EventBody::Amended(_) => true,
-        EventBody::Cancelled(c) => c.reason == CancelReason::Requested,
-        EventBody::Trade(_) | EventBody::Decremented(_) => false,
-    }
-}
-
-/// Returns the instrument an event concerns; refusals of cancels and
-/// amends name none.
-pub fn instrument_of(body: &EventBody) -> Option<u16> {
-    match body {
-        EventBody::Accepted(e) => Some(e.instrument.0),
-        EventBody::Rejected(e) => Some(e.instrument.0),
-        EventBody::Cancelled(e) => Some(e.instrument.0),
-        EventBody::Amended(e) => Some(e.instrument.0),
-        EventBody::Decremented(e) => Some(e.instrument.0),
-        EventBody::Trade(e) => Some(e.instrument.0),
-        EventBody::CancelRejected(_) | EventBody::AmendRejected(_) => None,
     }
 }

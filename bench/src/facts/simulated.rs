@@ -31,7 +31,7 @@ use indicatif::ProgressBar;
 use serde::Serialize;
 use surveil_scenarios::Loaded;
 use surveil_sim::book::Book;
-use surveil_sim::event::{CancelReason, OrderType};
+use surveil_sim::event::OrderType;
 use surveil_sim::{Event, EventBody, Nanos, OrderId, Price, Qty, Side, Simulation};
 
 use super::FactsError;
@@ -112,7 +112,7 @@ pub fn simulate(
     let mut batch = Vec::with_capacity(BATCH);
     while sim.next_batch(&mut batch, BATCH) {
         for event in &batch {
-            let Some(i) = instrument_of(&event.body) else { continue };
+            let Some(i) = event.body.instrument().map(|i| i.0) else { continue };
             if let Some(Some(rebuild)) = rebuilds.get_mut(usize::from(i)) {
                 rebuild.apply(event);
             }
@@ -158,20 +158,6 @@ fn most_traded(rebuilds: &[Option<Rebuild>]) -> usize {
     best.0
 }
 
-/// Returns the instrument an event concerns; refusals of cancels and
-/// amends name none and change no book.
-fn instrument_of(body: &EventBody) -> Option<u16> {
-    match body {
-        EventBody::Accepted(e) => Some(e.instrument.0),
-        EventBody::Rejected(e) => Some(e.instrument.0),
-        EventBody::Cancelled(e) => Some(e.instrument.0),
-        EventBody::Amended(e) => Some(e.instrument.0),
-        EventBody::Decremented(e) => Some(e.instrument.0),
-        EventBody::Trade(e) => Some(e.instrument.0),
-        EventBody::CancelRejected(_) | EventBody::AmendRejected(_) => None,
-    }
-}
-
 /// An accepted order whose request is still reporting: it may trade
 /// further, or have its remainder cancelled, before it rests.
 #[derive(Clone, Copy, Debug)]
@@ -209,7 +195,7 @@ impl Rebuild {
 
     /// Applies one event of this instrument.
     pub(crate) fn apply(&mut self, event: &Event) {
-        if starts_request(&event.body) {
+        if event.body.starts_request() {
             self.settle();
         }
         if event.time > self.collector.now() {
@@ -324,21 +310,6 @@ impl Rebuild {
             View::Levels(1) => self.book.best(side).is_some_and(|l| l.price == price),
             View::Levels(n) => self.book.levels(side).take(n).any(|l| l.price == price),
         }
-    }
-}
-
-/// Tells whether an event opens a new request, rather than reporting more
-/// of the one before it (trades, self-trade prevention, a remainder
-/// cancelled because it may not rest).
-fn starts_request(body: &EventBody) -> bool {
-    match body {
-        EventBody::Accepted(_)
-        | EventBody::Rejected(_)
-        | EventBody::CancelRejected(_)
-        | EventBody::AmendRejected(_)
-        | EventBody::Amended(_) => true,
-        EventBody::Cancelled(c) => c.reason == CancelReason::Requested,
-        EventBody::Trade(_) | EventBody::Decremented(_) => false,
     }
 }
 
