@@ -493,7 +493,87 @@ fn check(s: &Scenario) -> Result<(), (Vec<String>, String)> {
             return fail(field, "expected 1 or more, found 0".into());
         }
     }
+    check_workload(s)?;
+    check_spoof_room(s)?;
     check_variants(s)
+}
+
+/// The most agent wake-ups a scenario may schedule, by the estimate of
+/// [`check_workload`]. By that estimate the default one-hour market
+/// schedules about 1.2 million and a day of it about 28 million, so only a
+/// typing slip or a market no machine could simulate in an afternoon
+/// reaches the limit.
+const MAX_WAKES: f64 = 2e10;
+
+/// Refuses a scenario whose steady agents would wake so often that the run
+/// could not end in reasonable time: a requote every nanosecond, or a
+/// million market makers. Each term is the expected number of wake-ups of
+/// one class of participant over the session; episodes of abuse are
+/// bounded by their own limits and left out.
+fn check_workload(s: &Scenario) -> Result<(), (Vec<String>, String)> {
+    let duration = s.duration_s.0;
+    let makers: f64 = s.instrument.iter().map(|i| f64::from(i.market_makers)).sum();
+    let r = &s.retail;
+    let retail_rate =
+        r.sessions_per_hour.0 / 3600.0 * r.orders_per_session.0.max(1.0) * f64::from(r.accounts);
+    let terms = [
+        ("market_makers.refresh_ms", makers * 1000.0 / s.market_makers.refresh_ms.0),
+        ("retail.sessions_per_hour", retail_rate),
+        (
+            "api_traders.order_gap_s",
+            f64::from(s.api_traders.accounts) / s.api_traders.order_gap_s.0,
+        ),
+        ("momentum.check_gap_s", f64::from(s.momentum.accounts) / s.momentum.check_gap_s.0),
+        ("arbitrage.check_gap_s", f64::from(s.arbitrage.accounts) / s.arbitrage.check_gap_s.0),
+        (
+            "execution.parent_duration_s",
+            f64::from(s.execution.accounts) * f64::from(s.execution.children)
+                / s.execution.parent_duration_s.0,
+        ),
+    ];
+    let wakes: f64 = terms.iter().map(|(_, per_s)| per_s * duration).sum();
+    if wakes <= MAX_WAKES {
+        return Ok(());
+    }
+    let (field, per_s) = terms
+        .iter()
+        .copied()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .expect("the list of terms is not empty");
+    Err((
+        vec![field.to_owned()],
+        format!(
+            "the scenario would wake its participants about {wakes:.1e} times over \
+             {duration} s, {per_s:.1e} times a second mostly through this field; expected at \
+             most {MAX_WAKES:.0e} in all: make the gaps longer, the participants fewer or \
+             duration_s shorter"
+        ),
+    ))
+}
+
+/// Refuses spoofing episodes that could not place a large order: a spoof
+/// is an order several times the typical size, and an instrument whose
+/// largest order is barely the typical one leaves it indistinguishable
+/// from ordinary flow while the ground truth would still count it.
+fn check_spoof_room(s: &Scenario) -> Result<(), (Vec<String>, String)> {
+    if s.abuse.spoofing.episodes == 0 {
+        return Ok(());
+    }
+    let least = s.abuse.spoofing.spoof_size_multiplier.0.min(2.0);
+    for (i, inst) in s.instrument.iter().enumerate() {
+        let room = inst.typical_qty as f64 * least;
+        if (inst.max_qty as f64) < room {
+            return Err((
+                vec![format!("instrument[{i}].max_qty")],
+                format!(
+                    "spoofing places orders {} times typical_qty ({}), so this needs at least \
+                     {room} lots, found {}; raise max_qty or set abuse.spoofing.episodes = 0",
+                    s.abuse.spoofing.spoof_size_multiplier.0, inst.typical_qty, inst.max_qty
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks that each kind with episodes has a variant to deal them, and

@@ -142,6 +142,35 @@ fn absurd_sizes_are_refused_rather_than_run() {
 }
 
 #[test]
+fn a_market_that_would_never_finish_is_refused() {
+    let (_, field, message) = invalid("name = \"x\"\n[market_makers]\nrefresh_ms = 1e-9\n");
+    assert_eq!(field, "market_makers.refresh_ms");
+    assert!(message.contains("expected at most 2e10"), "{message}");
+    let (_, field, _) = invalid(
+        "name = \"x\"\nduration_s = 86400\n[[instrument]]\nsymbol = \"A-KRW\"\n\
+         krw_per_tick = 1\ntokens_per_lot = 1\ninitial_price = 100\nmax_price = 1000\n\
+         max_qty = 1000\ntypical_qty = 10\nvolatility_ticks = 1\nactivity_weight = 1\n\
+         market_makers = 900000\n",
+    );
+    assert_eq!(field, "market_makers.refresh_ms");
+    // A long session at a sane pace is still fine.
+    parse("name = \"x\"\nduration_s = 86400\n", "day.toml").unwrap();
+}
+
+#[test]
+fn spoofing_needs_room_for_a_large_order() {
+    let instrument = "[[instrument]]\nsymbol = \"A-KRW\"\nkrw_per_tick = 1\n\
+        tokens_per_lot = 1\ninitial_price = 100\nmax_price = 1000\nmax_qty = 1\n\
+        min_qty = 1\ntypical_qty = 1\nvolatility_ticks = 1\nactivity_weight = 1\n\
+        market_makers = 2\n";
+    let (_, field, message) = invalid(&format!("name = \"x\"\n{instrument}"));
+    assert_eq!(field, "instrument[0].max_qty");
+    assert!(message.contains("abuse.spoofing.episodes = 0"), "{message}");
+    parse(&format!("name = \"x\"\n[abuse.spoofing]\nepisodes = 0\n{instrument}"), "t.toml")
+        .unwrap();
+}
+
+#[test]
 fn a_market_without_abuse_is_valid() {
     let source = "name = \"calm\"\nduration_s = 60\n\
         [abuse.key_sharing]\nepisodes = 0\n[abuse.spoofing]\nepisodes = 0\n\
