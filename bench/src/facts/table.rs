@@ -608,11 +608,16 @@ impl Comparison {
             list(Verdict::NotApplicable)
         );
         if self.rows.iter().any(|r| r.verdict == Some(Verdict::NotApplicable)) {
-            let _ = writeln!(
-                out,
-                "n/a        the real data cannot give this measure: a level-1 file shows no \
-                 depth behind the touch, and without its order book file no price at all"
-            );
+            let why = match (&self.real.orderbook, self.real.levels) {
+                (None, _) => "without its order book file it shows no prices at all".to_owned(),
+                (Some(_), Some(levels)) => format!(
+                    "its order book file holds {levels} level{} per side, too few for the \
+                     depth behind the touch",
+                    if levels == 1 { "" } else { "s" }
+                ),
+                (Some(_), None) => "its order book file does not show that far".to_owned(),
+            };
+            let _ = writeln!(out, "n/a        the real data cannot give this measure: {why}");
         }
         out
     }
