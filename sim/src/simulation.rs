@@ -103,7 +103,6 @@ impl Simulation {
                 self.queue.clear();
                 break;
             }
-            self.queue.pop();
             self.now = wake.time;
             self.reference.advance_to(wake.time);
 
@@ -116,9 +115,23 @@ impl Simulation {
                 instruments: &self.instruments,
                 truth: &mut self.truth,
             };
-            if let Some(next) = participant.agent.wake(&mut ctx) {
-                let next = next.max(wake.time + Nanos(1));
-                self.schedule(next, wake.agent);
+            // The wake stays at the top of the queue while the agent acts,
+            // since nothing else is scheduled meanwhile. Replacing it there
+            // with the agent's next wake sifts once instead of twice; every
+            // key is distinct, so the order of wakes is the same as a pop
+            // followed by a push would give.
+            match participant.agent.wake(&mut ctx) {
+                Some(next) => {
+                    let next = next.max(wake.time + Nanos(1));
+                    let seq = self.next_wake_seq;
+                    self.next_wake_seq += 1;
+                    if let Some(mut top) = self.queue.peek_mut() {
+                        *top = Reverse(Wake { time: next, seq, agent: wake.agent });
+                    }
+                }
+                None => {
+                    self.queue.pop();
+                }
             }
 
             self.exchange.drain_events(out);
