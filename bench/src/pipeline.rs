@@ -236,7 +236,7 @@ pub fn run(
     let mut sim = Simulation::new(config);
     progress.set_length(sim.duration().0);
     let mut stats = StreamStats::new(sim.instruments());
-    let mut timeline = Timeline::new(sim.instruments(), sim.duration());
+    let mut timeline = Timeline::forgetting_orders(sim.instruments(), sim.duration());
     let mut digest = EventDigest::new();
     let mut sim_busy = Duration::ZERO;
 
@@ -281,6 +281,7 @@ pub fn run(
             .collect()
     });
     progress.set_position(sim.duration().0);
+    timeline.note_instruments(sim.episode_order_instruments());
 
     let runs = collect(finished);
 

@@ -205,6 +205,11 @@ impl Exchange {
         self.live.contains_key(&order)
     }
 
+    /// Returns the events produced and not yet drained, oldest first.
+    pub fn pending_events(&self) -> &[Event] {
+        &self.events
+    }
+
     /// Moves the events produced so far to the end of `out`.
     pub fn drain_events(&mut self, out: &mut Vec<Event>) {
         out.append(&mut self.events);
