@@ -23,6 +23,7 @@ use indicatif::ProgressBar;
 use surveil_detectors::{AbuseKind, Alert, Detector};
 use surveil_sim::{Config, Event, EventDigest, GroundTruth, Simulation};
 
+use crate::memory;
 use crate::stats::StreamStats;
 use crate::timeline::Timeline;
 
@@ -78,6 +79,9 @@ pub struct RunOutput {
     pub sim_busy: Duration,
     /// Wall-clock time of the whole run.
     pub wall: Duration,
+    /// The process's peak resident memory when the run ended, in bytes;
+    /// `None` where the operating system does not report it.
+    pub peak_memory_bytes: Option<u64>,
 }
 
 /// One detector on a worker thread, with what it has produced so far.
@@ -293,5 +297,6 @@ pub fn run(
         detectors: runs,
         sim_busy,
         wall: started.elapsed(),
+        peak_memory_bytes: memory::peak_resident_bytes(),
     }
 }
