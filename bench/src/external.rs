@@ -255,6 +255,7 @@ pub fn score_dataset(
         detectors: ran.detectors,
         sim_busy: ran.read,
         wall: started.elapsed(),
+        peak_memory_bytes: crate::memory::peak_resident_bytes(),
     };
     let mut report = assemble(&loaded, seed, &output);
     let c = &dataset.metadata.calibration;

@@ -592,10 +592,56 @@ fn run_command(args: RunArgs) -> Result<String, Failure> {
         if let Some(dir) = &out {
             write_run_report(&report, dir).map_err(Failure::Run)?;
         }
+        progress.finish_and_clear();
+        write_cost(&report.cost, report.events);
         if json { report.to_json() } else { surveil_reports::render_table(&report) }
     };
     progress.finish_and_clear();
+    if many {
+        write_cost_line(&format!(
+            "peak memory {}",
+            memory_text(surveil_bench::memory::peak_resident_bytes())
+        ));
+    }
     Ok(text)
+}
+
+/// Tells the person at the terminal, on standard error, how fast the
+/// simulation ran and how much memory the run took; the JSON results carry
+/// the same figures in `cost`, and `-v` logs them wherever standard error
+/// goes.
+fn write_cost(cost: &surveil_reports::RunCost, events: u64) {
+    tracing::info!(
+        events,
+        sim_seconds = cost.sim_seconds,
+        events_per_sec = cost.events_per_sec,
+        peak_memory_bytes = cost.peak_memory_bytes,
+        "simulation cost"
+    );
+    write_cost_line(&format!(
+        "simulated {events} events in {:.3} s: {:.2} M events/s, detectors excluded; \
+         peak memory {}",
+        cost.sim_seconds,
+        cost.events_per_sec / 1e6,
+        memory_text(cost.peak_memory_bytes),
+    ));
+}
+
+fn memory_text(bytes: Option<u64>) -> String {
+    match bytes {
+        Some(b) => format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0)),
+        None => "not reported by this system".to_owned(),
+    }
+}
+
+/// Writes a line for people on standard error when it is a terminal; a
+/// piped run prints nothing there but its logs.
+fn write_cost_line(line: &str) {
+    let mut err = std::io::stderr().lock();
+    if err.is_terminal() {
+        // A closed standard error is no reason to fail the run.
+        let _ = writeln!(err, "{line}");
+    }
 }
 
 /// Runs `surveil check`.

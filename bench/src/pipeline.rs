@@ -23,6 +23,7 @@ use indicatif::ProgressBar;
 use surveil_detectors::{AbuseKind, Alert, Detector};
 use surveil_sim::{Config, Event, EventDigest, GroundTruth, Simulation};
 
+use crate::memory;
 use crate::stats::StreamStats;
 use crate::timeline::Timeline;
 
@@ -78,6 +79,9 @@ pub struct RunOutput {
     pub sim_busy: Duration,
     /// Wall-clock time of the whole run.
     pub wall: Duration,
+    /// The process's peak resident memory when the run ended, in bytes;
+    /// `None` where the operating system does not report it.
+    pub peak_memory_bytes: Option<u64>,
 }
 
 /// One detector on a worker thread, with what it has produced so far.
@@ -236,7 +240,7 @@ pub fn run(
     let mut sim = Simulation::new(config);
     progress.set_length(sim.duration().0);
     let mut stats = StreamStats::new(sim.instruments());
-    let mut timeline = Timeline::new(sim.instruments(), sim.duration());
+    let mut timeline = Timeline::forgetting_orders(sim.instruments(), sim.duration());
     let mut digest = EventDigest::new();
     let mut sim_busy = Duration::ZERO;
 
@@ -281,6 +285,7 @@ pub fn run(
             .collect()
     });
     progress.set_position(sim.duration().0);
+    timeline.note_instruments(sim.episode_order_instruments());
 
     let runs = collect(finished);
 
@@ -292,5 +297,6 @@ pub fn run(
         detectors: runs,
         sim_busy,
         wall: started.elapsed(),
+        peak_memory_bytes: memory::peak_resident_bytes(),
     }
 }

@@ -291,6 +291,7 @@ pub fn assemble_with(
             sim_seconds: output.sim_busy.as_secs_f64(),
             events_per_sec: output.stats.events as f64 / output.sim_busy.as_secs_f64().max(1e-9),
             wall_seconds: output.wall.as_secs_f64(),
+            peak_memory_bytes: output.peak_memory_bytes,
         },
         charts: chart_data(output, loaded.config.duration, &rules),
     }

@@ -7,11 +7,17 @@
 //! the series stay the same size however long the session. Traded value
 //! is also summed by participant class, read from each side's public
 //! access record. To tell later which instruments an episode traded on,
-//! the instrument of every accepted order is kept: one byte per order,
-//! the only part that grows with the session.
+//! a timeline over a recorded stream keeps the instrument of every
+//! accepted order, one byte per order; a timeline beside a running
+//! simulation keeps none and is told the instruments of the episodes'
+//! orders at the end, so that nothing in it grows with the session.
 
+use std::collections::BTreeMap;
 use surveil_reports::series::{ClassVolume, InstrumentSeries, MAX_BUCKETS};
-use surveil_sim::{Access, Channel, Client, Event, EventBody, InstrumentSpec, Nanos, OrderId};
+
+use surveil_sim::{
+    Access, Channel, Client, Event, EventBody, InstrumentId, InstrumentSpec, Nanos, OrderId,
+};
 
 /// The channel classes, in the order reports list them.
 const CHANNELS: [&str; 3] = ["api", "web", "mobile"];
@@ -53,13 +59,26 @@ pub struct Timeline {
     by_channel: [f64; CHANNELS.len()],
     /// KRW traded by each client class, both sides counted.
     by_client: [f64; CLIENTS.len()],
-    /// The instrument of each accepted order, indexed by order id.
+    /// The instrument of each accepted order, indexed by order id, when
+    /// every order is remembered.
     order_instrument: Vec<u8>,
+    /// Whether [`Timeline::update`] remembers every order's instrument.
+    remembers_orders: bool,
+    /// The instruments of orders told by [`Timeline::note_instruments`].
+    noted: BTreeMap<OrderId, u8>,
 }
 
 impl Timeline {
-    /// Starts an empty timeline for a session of `duration`.
+    /// Starts an empty timeline for a session of `duration` that remembers
+    /// the instrument of every accepted order it sees.
     pub fn new(instruments: &[InstrumentSpec], duration: Nanos) -> Timeline {
+        Timeline { remembers_orders: true, ..Timeline::forgetting_orders(instruments, duration) }
+    }
+
+    /// Starts an empty timeline for a session of `duration` that remembers
+    /// no order: [`Timeline::instruments_of`] knows only the orders given
+    /// to [`Timeline::note_instruments`].
+    pub fn forgetting_orders(instruments: &[InstrumentSpec], duration: Nanos) -> Timeline {
         let interval = grid_interval(duration, MAX_BUCKETS);
         let buckets = usize::try_from(duration.0.div_ceil(interval.0)).unwrap_or(1).max(1);
         Timeline {
@@ -91,7 +110,7 @@ impl Timeline {
                         self.by_client[client] += value;
                     }
                 }
-                EventBody::Accepted(a) => {
+                EventBody::Accepted(a) if self.remembers_orders => {
                     let id = usize::try_from(a.order.0).unwrap_or(usize::MAX);
                     if id >= self.order_instrument.len() {
                         self.order_instrument.resize(id + 1, u8::MAX);
@@ -100,6 +119,17 @@ impl Timeline {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// Records the instruments of some orders, such as those of the abuse
+    /// episodes, which the simulation knows.
+    pub fn note_instruments<'a>(
+        &mut self,
+        orders: impl IntoIterator<Item = (&'a OrderId, &'a InstrumentId)>,
+    ) {
+        for (&order, instrument) in orders {
+            self.noted.insert(order, u8::try_from(instrument.0).unwrap_or(u8::MAX));
         }
     }
 
@@ -114,7 +144,7 @@ impl Timeline {
         let mut used = vec![false; self.instruments.len()];
         for order in orders {
             let slot = usize::try_from(order.0).ok().and_then(|i| self.order_instrument.get(i));
-            if let Some(&i) = slot
+            if let Some(&i) = slot.or_else(|| self.noted.get(order))
                 && let Some(flag) = used.get_mut(usize::from(i))
             {
                 *flag = true;

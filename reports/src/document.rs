@@ -228,6 +228,10 @@ pub struct RunCost {
     pub events_per_sec: f64,
     /// Wall-clock seconds the whole run took, from start to written results.
     pub wall_seconds: f64,
+    /// The most memory the process held resident at once, in bytes, as the
+    /// operating system reports it; `None` where it does not.
+    #[serde(default)]
+    pub peak_memory_bytes: Option<u64>,
 }
 
 impl RunReport {
@@ -402,7 +406,12 @@ pub(crate) mod tests {
                 score("cancel_ratio", "spoofing", 0.01),
                 score("self_trade", "wash_trading", 0.02),
             ],
-            cost: RunCost { sim_seconds: 1.5, events_per_sec: 823_044.7, wall_seconds: 2.25 },
+            cost: RunCost {
+                sim_seconds: 1.5,
+                events_per_sec: 823_044.7,
+                wall_seconds: 2.25,
+                peak_memory_bytes: Some(48_234_496),
+            },
             charts: crate::series::tests::charts(),
         }
     }
@@ -573,7 +582,12 @@ pub(crate) mod tests {
 
         assert_eq!(
             cleared.cost,
-            RunCost { sim_seconds: 0.0, events_per_sec: 0.0, wall_seconds: 0.0 }
+            RunCost {
+                sim_seconds: 0.0,
+                events_per_sec: 0.0,
+                wall_seconds: 0.0,
+                peak_memory_bytes: None
+            }
         );
         for (c, o) in cleared.detectors.iter().zip(&original.detectors) {
             assert_eq!((c.ns_per_event, c.events_per_sec, c.p99_event_ns), (0.0, 0.0, 0.0));

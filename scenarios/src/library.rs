@@ -12,7 +12,9 @@ pub struct Builtin {
 
 /// Every built-in scenario; the first is the default. Then come one
 /// scenario per kind of abuse at each stealth level, the market variants
-/// (illiquid, high automation, a long day, calm) and the quick `small`.
+/// (illiquid, high automation, a long day, calm), one shaped like the
+/// reference configuration of ABIDES for comparison with it, and the quick
+/// `small`.
 pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "default", source: include_str!("../library/default.toml") },
     Builtin { name: "key_sharing-easy", source: include_str!("../library/key_sharing-easy.toml") },
@@ -49,6 +51,7 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "high_automation", source: include_str!("../library/high_automation.toml") },
     Builtin { name: "long", source: include_str!("../library/long.toml") },
     Builtin { name: "calm", source: include_str!("../library/calm.toml") },
+    Builtin { name: "abides-rmsc04", source: include_str!("../library/abides-rmsc04.toml") },
     Builtin { name: "small", source: include_str!("../library/small.toml") },
 ];
 

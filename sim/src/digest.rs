@@ -30,7 +30,12 @@ impl EventDigest {
     /// Adds events to the digest, in order.
     pub fn update(&mut self, events: &[Event]) {
         for event in events {
-            encode(event, &mut self.buf);
+            // Each event is laid out on the stack first and copied once:
+            // growing the buffer byte by byte costs a capacity check per
+            // field.
+            let mut record = Record::default();
+            encode(event, &mut record);
+            self.buf.extend_from_slice(record.bytes());
             if self.buf.len() > (1 << 16) - 256 {
                 self.hasher.update(&self.buf);
                 self.buf.clear();
@@ -46,7 +51,35 @@ impl EventDigest {
     }
 }
 
-fn encode(event: &Event, out: &mut Vec<u8>) {
+/// The encoding of one event; the longest, a trade, takes 106 bytes.
+struct Record {
+    bytes: [u8; 128],
+    len: usize,
+}
+
+impl Default for Record {
+    fn default() -> Record {
+        Record { bytes: [0; 128], len: 0 }
+    }
+}
+
+impl Record {
+    fn bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    fn push(&mut self, b: u8) {
+        self.bytes[self.len] = b;
+        self.len += 1;
+    }
+
+    fn extend_from_slice(&mut self, b: &[u8]) {
+        self.bytes[self.len..self.len + b.len()].copy_from_slice(b);
+        self.len += b.len();
+    }
+}
+
+fn encode(event: &Event, out: &mut Record) {
     put(out, event.seq);
     put(out, event.time.0);
     match &event.body {
@@ -131,15 +164,15 @@ fn encode(event: &Event, out: &mut Vec<u8>) {
     }
 }
 
-fn put(out: &mut Vec<u8>, v: u64) {
+fn put(out: &mut Record, v: u64) {
     out.extend_from_slice(&v.to_le_bytes());
 }
 
-fn put_u16(out: &mut Vec<u8>, v: u16) {
+fn put_u16(out: &mut Record, v: u16) {
     out.extend_from_slice(&v.to_le_bytes());
 }
 
-fn put_price(out: &mut Vec<u8>, p: Option<Price>) {
+fn put_price(out: &mut Record, p: Option<Price>) {
     match p {
         Some(p) => {
             out.push(1);
@@ -149,7 +182,7 @@ fn put_price(out: &mut Vec<u8>, p: Option<Price>) {
     }
 }
 
-fn put_access(out: &mut Vec<u8>, a: &Access) {
+fn put_access(out: &mut Record, a: &Access) {
     out.extend_from_slice(&a.account.0.to_le_bytes());
     match a.channel {
         Channel::Web => out.push(0),

@@ -8,7 +8,7 @@
 //! Ids are handed out in sequence and never reused within a run. The order
 //! semantics themselves are the book's; see [`crate::matching`].
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -123,9 +123,9 @@ struct LiveOrder {
 pub struct Exchange {
     specs: Vec<InstrumentSpec>,
     books: Vec<Book>,
-    live: HashMap<OrderId, LiveOrder>,
+    live: FxHashMap<OrderId, LiveOrder>,
     stp_default: SelfTradePrevention,
-    stp_accounts: HashMap<AccountId, SelfTradePrevention>,
+    stp_accounts: FxHashMap<AccountId, SelfTradePrevention>,
     next_order: u64,
     next_seq: u64,
     reports: Vec<Report>,
@@ -159,9 +159,9 @@ impl Exchange {
         Exchange {
             specs,
             books,
-            live: HashMap::new(),
+            live: FxHashMap::default(),
             stp_default: stp,
-            stp_accounts: HashMap::new(),
+            stp_accounts: FxHashMap::default(),
             next_order: 1,
             next_seq: 0,
             reports: Vec::new(),
@@ -198,6 +198,16 @@ impl Exchange {
     pub fn resting_qty(&self, order: OrderId) -> Option<Qty> {
         let live = self.live.get(&order)?;
         self.books[usize::from(live.instrument.0)].get(order).map(|r| r.qty)
+    }
+
+    /// Returns whether an order is resting, without looking into its book.
+    pub fn is_resting(&self, order: OrderId) -> bool {
+        self.live.contains_key(&order)
+    }
+
+    /// Returns the events produced and not yet drained, oldest first.
+    pub fn pending_events(&self) -> &[Event] {
+        &self.events
     }
 
     /// Moves the events produced so far to the end of `out`.

@@ -7,15 +7,15 @@
 //! ends.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 
 use crate::agents::Ctx;
 use crate::agents::population::{self, Participant};
 use crate::config::{Config, InstrumentConfig};
-use crate::event::Event;
+use crate::event::{Event, EventBody};
 use crate::exchange::{Exchange, InstrumentSpec};
 use crate::truth::{Decoy, GroundTruth, TruthRecorder};
-use crate::types::{AccountId, KeyId, Nanos};
+use crate::types::{AccountId, InstrumentId, KeyId, Nanos, OrderId};
 use crate::world::Reference;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -39,6 +39,8 @@ pub struct Simulation {
     accounts: Vec<AccountId>,
     keys: Vec<(KeyId, AccountId)>,
     decoys: Vec<Decoy>,
+    /// The instrument of every order placed in an abuse episode.
+    episode_instruments: BTreeMap<OrderId, InstrumentId>,
 }
 
 impl Simulation {
@@ -65,6 +67,7 @@ impl Simulation {
             accounts: population.accounts,
             keys: population.keys,
             decoys: population.decoys,
+            episode_instruments: BTreeMap::new(),
         };
         for agent in 0..sim.participants.len() {
             let first = sim.participants[agent].first_wake;
@@ -103,7 +106,6 @@ impl Simulation {
                 self.queue.clear();
                 break;
             }
-            self.queue.pop();
             self.now = wake.time;
             self.reference.advance_to(wake.time);
 
@@ -116,11 +118,28 @@ impl Simulation {
                 instruments: &self.instruments,
                 truth: &mut self.truth,
             };
-            if let Some(next) = participant.agent.wake(&mut ctx) {
-                let next = next.max(wake.time + Nanos(1));
-                self.schedule(next, wake.agent);
+            // The wake stays at the top of the queue while the agent acts,
+            // since nothing else is scheduled meanwhile. Replacing it there
+            // with the agent's next wake sifts once instead of twice; every
+            // key is distinct, so the order of wakes is the same as a pop
+            // followed by a push would give.
+            match participant.agent.wake(&mut ctx) {
+                Some(next) => {
+                    let next = next.max(wake.time + Nanos(1));
+                    let seq = self.next_wake_seq;
+                    self.next_wake_seq += 1;
+                    if let Some(mut top) = self.queue.peek_mut() {
+                        *top = Reverse(Wake { time: next, seq, agent: wake.agent });
+                    }
+                }
+                None => {
+                    self.queue.pop();
+                }
             }
 
+            if self.truth.has_fresh_orders() {
+                self.note_episode_orders();
+            }
             self.exchange.drain_events(out);
             if out.len() - start >= target {
                 return true;
@@ -131,6 +150,31 @@ impl Simulation {
             self.now = self.duration;
         }
         out.len() > start
+    }
+
+    /// Returns the instrument of every order placed in an abuse episode so
+    /// far. The harness reads it to tell which instruments an episode
+    /// traded on, so that it need not remember the instrument of every
+    /// order in the stream, a record that would grow with the session.
+    pub fn episode_order_instruments(&self) -> &BTreeMap<OrderId, InstrumentId> {
+        &self.episode_instruments
+    }
+
+    /// Finds the instrument of the orders the ground truth has just
+    /// recorded. Agents record an order in the wake that placed it, so its
+    /// acceptance is among the events not yet handed out.
+    fn note_episode_orders(&mut self) {
+        let pending = self.exchange.pending_events();
+        for order in self.truth.take_fresh_orders() {
+            let accepted = pending.iter().rev().find_map(|e| match &e.body {
+                EventBody::Accepted(a) if a.order == order => Some(a.instrument),
+                _ => None,
+            });
+            debug_assert!(accepted.is_some(), "order {} recorded without its acceptance", order.0);
+            if let Some(instrument) = accepted {
+                self.episode_instruments.insert(order, instrument);
+            }
+        }
     }
 
     /// Ends the run and returns its ground truth.

@@ -213,6 +213,9 @@ pub struct EpisodeHandle(usize);
 #[derive(Clone, Debug, Default)]
 pub struct TruthRecorder {
     episodes: Vec<OpenEpisode>,
+    /// Orders recorded since [`TruthRecorder::take_fresh_orders`] was last
+    /// called.
+    fresh: Vec<OrderId>,
 }
 
 impl TruthRecorder {
@@ -246,6 +249,7 @@ impl TruthRecorder {
         let e = &mut self.episodes[episode.0];
         e.first_evidence.get_or_insert(now);
         e.orders.push(order);
+        self.fresh.push(order);
         if !e.ips.contains(&ip) {
             e.ips.push(ip);
         }
@@ -257,6 +261,17 @@ impl TruthRecorder {
     pub fn activity(&mut self, episode: EpisodeHandle, now: Nanos) {
         let e = &mut self.episodes[episode.0];
         e.last = e.last.max(now);
+    }
+
+    /// Returns whether orders were recorded since the last
+    /// [`TruthRecorder::take_fresh_orders`].
+    pub(crate) fn has_fresh_orders(&self) -> bool {
+        !self.fresh.is_empty()
+    }
+
+    /// Hands out the orders recorded since the last call, oldest first.
+    pub(crate) fn take_fresh_orders(&mut self) -> std::vec::Drain<'_, OrderId> {
+        self.fresh.drain(..)
     }
 
     /// Records the episode's payoff; only the first call counts.

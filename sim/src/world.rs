@@ -135,6 +135,11 @@ impl Reference {
 
     /// Advances every walk up to and including `now`.
     pub fn advance_to(&mut self, now: Nanos) {
+        // Most wakes fall between two steps; the decay factors below cost
+        // four exponentials, so they are only worked out when a step is due.
+        if self.next_step > now {
+            return;
+        }
         let step_secs = STEP.as_secs_f64();
         let decay = |half_life: Nanos| {
             let h = half_life.as_secs_f64().max(1e-9);

@@ -297,6 +297,11 @@ pub(crate) struct MarketMaker {
     /// This maker's half spread relative to the common one, drawn at the
     /// first wake.
     spread_factor: f64,
+    /// The prices wanted at this wake, kept between wakes so that a wake
+    /// allocates nothing.
+    wanted: Vec<(Side, u32, Price)>,
+    /// Room for the quotes kept at a wake, swapped with `quotes`.
+    kept: Vec<Quote>,
 }
 
 impl MarketMaker {
@@ -309,6 +314,8 @@ impl MarketMaker {
             inventory: 0,
             fair: None,
             spread_factor: 1.0,
+            wanted: Vec::new(),
+            kept: Vec::new(),
         }
     }
 
@@ -345,8 +352,9 @@ impl MarketMaker {
         fair
     }
 
-    /// Returns the prices the maker wants on each level of each side.
-    fn wanted(&mut self, ctx: &mut Ctx<'_>) -> Vec<(Side, u32, Price)> {
+    /// Fills `self.wanted` with the prices the maker wants on each level of
+    /// each side.
+    fn want(&mut self, ctx: &mut Ctx<'_>) {
         let fair = self.follow_reference(ctx);
         let inst = ctx.instrument(self.instrument);
         let typical = inst.typical_qty.0.max(1) as f64;
@@ -372,19 +380,20 @@ impl MarketMaker {
         let step = self.cfg.level_step;
         let bid = Price((reservation - half_spread).floor() as i64);
         let ask = Price(((reservation + half_spread).ceil() as i64).max(bid.0 + 1));
-        (0..self.cfg.levels)
-            .flat_map(|l| {
-                let away = i64::from(l) * step;
-                [(Side::Buy, l, bid - away), (Side::Sell, l, ask + away)]
-            })
-            .collect()
+        self.wanted.clear();
+        for l in 0..self.cfg.levels {
+            let away = i64::from(l) * step;
+            self.wanted.push((Side::Buy, l, bid - away));
+            self.wanted.push((Side::Sell, l, ask + away));
+        }
     }
 }
 
 impl Agent for MarketMaker {
     fn wake(&mut self, ctx: &mut Ctx<'_>) -> Option<Nanos> {
         self.reconcile(ctx);
-        let wanted = self.wanted(ctx);
+        self.want(ctx);
+        let wanted = std::mem::take(&mut self.wanted);
         let tolerance = self.cfg.requote_tolerance.max(1);
 
         // Pull quotes that have strayed too far from where they are
@@ -393,7 +402,8 @@ impl Agent for MarketMaker {
         // less, are let stray one level step further.
         let access = self.access;
         let step = self.cfg.level_step;
-        let mut kept = Vec::with_capacity(self.quotes.len());
+        let mut kept = std::mem::take(&mut self.kept);
+        kept.clear();
         for q in self.quotes.drain(..) {
             let close = wanted.iter().any(|&(side, level, price)| {
                 let tolerance = if level == 0 { tolerance } else { tolerance + step };
@@ -405,11 +415,11 @@ impl Agent for MarketMaker {
                 self.inventory += q.side.sign() * (q.known_qty - left).0;
             }
         }
-        self.quotes = kept;
+        self.kept = std::mem::replace(&mut self.quotes, kept);
 
         // Place what is missing, never crossing the other side: a maker
         // does not take.
-        for (side, level, price) in wanted {
+        for &(side, level, price) in &wanted {
             if price.0 <= 0 || self.quotes.iter().any(|q| q.side == side && q.level == level) {
                 continue;
             }
@@ -434,6 +444,7 @@ impl Agent for MarketMaker {
                 });
             }
         }
+        self.wanted = wanted;
         Some(ctx.now + ctx.jitter(self.cfg.refresh, 0.5, 1.5))
     }
 }

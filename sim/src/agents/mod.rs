@@ -100,7 +100,9 @@ impl Ctx<'_> {
         // A cancel of an order that already filled is a real client's
         // mistake too, but agents know their fills: they only cancel
         // what still rests, so that rejects in the stream stay meaningful.
-        self.exchange.resting_qty(order)?;
+        if !self.exchange.is_resting(order) {
+            return None;
+        }
         self.exchange.cancel(self.now, access, order).ok()
     }
 
