@@ -22,18 +22,19 @@ const RESULTS: [&str; 4] = ["results.csv", "results.parquet", "summary.json", "r
 
 fn write_spec(dir: &Path, name: &str, text: &str) -> Spec {
     let path = dir.join(name);
-    fs::write(&path, text).unwrap();
-    Spec::read(&path).unwrap()
+    fs::write(&path, text).expect("the spec is written");
+    Spec::read(&path).expect("the spec is valid")
 }
 
 fn run_sweep(spec: &Spec, out: &Path, workers: usize, shard: Shard) -> sweep::SweepOutcome {
     let options = SweepOptions { workers, shard };
-    sweep::sweep(spec, out, options, &ProgressBar::hidden()).unwrap()
+    sweep::sweep(spec, out, options, &ProgressBar::hidden()).expect("the sweep runs")
 }
 
 fn assert_same_results(a: &Path, b: &Path) {
     for name in RESULTS {
-        let (x, y) = (fs::read(a.join(name)).unwrap(), fs::read(b.join(name)).unwrap());
+        let read = |dir: &Path| fs::read(dir.join(name)).expect("the results are written");
+        let (x, y) = (read(a), read(b));
         assert!(x == y, "{name} differs between {} and {}", a.display(), b.display());
     }
 }
