@@ -32,12 +32,13 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  the run failed (for example, an output could not be written, or an external
-     detector crashed, printed a malformed line or timed out), or a replay's
-     rebuilt book disagreed with its order book file
+     detector crashed, printed a malformed line or timed out), a replay's
+     rebuilt book disagreed with its order book file, or cells of a sweep failed
   2  bad input: an unknown command, option, scenario, detector or detector
      parameter, an invalid scenario, detector configuration or baseline file,
-     a calibration seed among the evaluation seeds, or a missing or malformed
-     data file
+     a calibration seed among the evaluation seeds, a missing or malformed
+     data file, an invalid sweep spec, or sweep outputs that do not belong
+     together (another spec or version, a shard twice, cells missing)
   3  `surveil check` only: a detector's F1, recall or delay is worse than the
      baseline by more than the tolerance
 
