@@ -22,6 +22,7 @@ pub mod run;
 pub mod score;
 pub mod seeds;
 pub mod stats;
+pub mod sweep;
 pub mod thresholds;
 pub mod timeline;
 pub mod workload;

@@ -26,16 +26,19 @@ use surveil_reports::{RunReport, html};
 use surveil_scenarios::library;
 use tracing_subscriber::EnvFilter;
 
+mod sweep_cmd;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  the run failed (for example, an output could not be written, or an external
-     detector crashed, printed a malformed line or timed out), or a replay's
-     rebuilt book disagreed with its order book file
+     detector crashed, printed a malformed line or timed out), a replay's
+     rebuilt book disagreed with its order book file, or cells of a sweep failed
   2  bad input: an unknown command, option, scenario, detector or detector
      parameter, an invalid scenario, detector configuration or baseline file,
-     a calibration seed among the evaluation seeds, or a missing or malformed
-     data file
+     a calibration seed among the evaluation seeds, a missing or malformed
+     data file, an invalid sweep spec, or sweep outputs that do not belong
+     together (another spec or version, a shard twice, cells missing)
   3  `surveil check` only: a detector's F1, recall or delay is worse than the
      baseline by more than the tolerance
 
@@ -174,6 +177,34 @@ enum Command {
     #[command(after_help = EXIT_CODES)]
     Score(ScoreArgs),
 
+    /// Run a grid of scenarios, overrides and seeds described in a TOML
+    /// spec, one cell per worker at a time, and write the results table
+    /// (results.csv, results.parquet), summary.json and report.html.
+    ///
+    /// Each finished cell is recorded at once under DIR/cells; running the
+    /// same command again skips the cells already recorded and retries the
+    /// failed ones. A failed cell does not stop the others, but makes the
+    /// exit code 1. With --shard K/N only the K-th of N disjoint parts of
+    /// the grid runs; `surveil merge` combines the parts. With --slurm
+    /// nothing runs: Slurm batch scripts for a job array are written under
+    /// DIR/slurm.
+    #[command(after_help = EXIT_CODES)]
+    Sweep(SweepArgs),
+
+    /// Merge the output directories of the shards of one sweep into one
+    /// results table, summary and report. Shards of different specs or
+    /// surveil versions, a shard given twice and missing cells are refused.
+    #[command(after_help = EXIT_CODES)]
+    Merge {
+        /// The shards' output directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+
+        /// The directory to write the merged results into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+
     /// List the built-in detectors with their kinds, rules and parameters.
     Detectors {
         /// Print the list as JSON.
@@ -246,6 +277,44 @@ struct RunArgs {
     /// directory, creating it if needed.
     #[arg(long, value_name = "DIR", conflicts_with = "seeds")]
     out: Option<PathBuf>,
+}
+
+/// What `surveil sweep` is asked for.
+#[derive(Debug, Args)]
+struct SweepArgs {
+    /// The sweep spec (TOML): scenarios, seeds, detectors, [set] and [grid].
+    spec: PathBuf,
+
+    /// The output directory, created if needed.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+
+    /// Run only the K-th of N disjoint parts of the grid, such as 2/4.
+    #[arg(long, value_name = "K/N", conflicts_with = "slurm")]
+    shard: Option<String>,
+
+    /// Cells run at once, 1 to 256; each runs its detectors on its own
+    /// thread. Results are identical for any number.
+    #[arg(long, default_value_t = default_threads(),
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    workers: u16,
+
+    /// Write Slurm batch scripts for the sweep under DIR/slurm (a job array
+    /// of --tasks shards and a merge job) instead of running it.
+    #[arg(long)]
+    slurm: bool,
+
+    /// With --slurm: the array's tasks, one shard each, 1 to 10000; never
+    /// more than the grid's cells.
+    #[arg(long, default_value_t = 16, requires = "slurm",
+          value_parser = clap::value_parser!(u16).range(1..=10000))]
+    tasks: u16,
+
+    /// With --slurm: cores per task, which is also the workers of each
+    /// shard.
+    #[arg(long, default_value_t = 1, requires = "slurm",
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    cpus_per_task: u16,
 }
 
 /// What `surveil facts` is asked for.
@@ -450,6 +519,14 @@ fn execute(command: Command) -> Result<(), Failure> {
             check_command(&baseline, tolerance, update, junit.as_deref(), threads)
         }
         Command::Detectors { json } => write_stdout(&detectors_list(json)).map_err(Failure::Run),
+        Command::Sweep(args) => {
+            let text = sweep_cmd::sweep(args)?;
+            write_stdout(&text).map_err(Failure::Run)
+        }
+        Command::Merge { dirs, out } => {
+            let text = sweep_cmd::merge(&dirs, &out)?;
+            write_stdout(&text).map_err(Failure::Run)
+        }
         Command::Report { run, out, facts } => {
             let text = std::fs::read_to_string(&run)
                 .with_context(|| format!("cannot read {}", run.display()))

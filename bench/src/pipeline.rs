@@ -30,7 +30,9 @@ use crate::timeline::Timeline;
 /// How a run uses the machine; none of it changes the results.
 #[derive(Clone, Copy, Debug)]
 pub struct PipelineOptions {
-    /// Detector threads; at least one is used.
+    /// Detector threads; 0 runs every detector on the calling thread,
+    /// between the simulation's batches, which is what a sweep running one
+    /// cell per core wants.
     pub threads: usize,
     /// Events per batch handed to the detectors.
     pub batch: usize,
@@ -223,6 +225,7 @@ pub fn run(
     progress: &ProgressBar,
 ) -> RunOutput {
     let started = Instant::now();
+    let inline = options.threads == 0;
     let threads = options.threads.max(1).min(detectors.len().max(1));
     let mut workers: Vec<Worker> =
         (0..threads).map(|_| Worker { slots: Vec::new(), consumed: 0 }).collect();
@@ -244,21 +247,8 @@ pub fn run(
     let mut digest = EventDigest::new();
     let mut sim_busy = Duration::ZERO;
 
-    let finished: Vec<Worker> = std::thread::scope(|scope| {
-        let mut senders = Vec::with_capacity(threads);
-        let mut handles = Vec::with_capacity(threads);
-        for mut worker in workers {
-            let (tx, rx) = bounded::<Arc<Vec<Event>>>(4);
-            senders.push(tx);
-            handles.push(scope.spawn(move || {
-                for batch in rx {
-                    worker.consume(&batch);
-                }
-                worker.finish();
-                worker
-            }));
-        }
-
+    let finished: Vec<Worker> = if inline {
+        let mut worker = workers.pop().expect("one worker is always made");
         let mut batch = Vec::with_capacity(options.batch);
         loop {
             let t = Instant::now();
@@ -271,19 +261,54 @@ pub fn run(
             timeline.update(&batch);
             digest.update(&batch);
             progress.set_position(sim.now().0);
-            let shared = Arc::new(std::mem::replace(&mut batch, Vec::with_capacity(options.batch)));
-            for tx in &senders {
-                // A worker only stops early by panicking, which the join
-                // below reports.
-                let _ = tx.send(Arc::clone(&shared));
-            }
+            worker.consume(&batch);
+            batch.clear();
         }
-        drop(senders);
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    });
+        worker.finish();
+        vec![worker]
+    } else {
+        std::thread::scope(|scope| {
+            let mut senders = Vec::with_capacity(threads);
+            let mut handles = Vec::with_capacity(threads);
+            for mut worker in workers {
+                let (tx, rx) = bounded::<Arc<Vec<Event>>>(4);
+                senders.push(tx);
+                handles.push(scope.spawn(move || {
+                    for batch in rx {
+                        worker.consume(&batch);
+                    }
+                    worker.finish();
+                    worker
+                }));
+            }
+
+            let mut batch = Vec::with_capacity(options.batch);
+            loop {
+                let t = Instant::now();
+                let more = sim.next_batch(&mut batch, options.batch);
+                sim_busy += t.elapsed();
+                if !more {
+                    break;
+                }
+                stats.update(&batch);
+                timeline.update(&batch);
+                digest.update(&batch);
+                progress.set_position(sim.now().0);
+                let shared =
+                    Arc::new(std::mem::replace(&mut batch, Vec::with_capacity(options.batch)));
+                for tx in &senders {
+                    // A worker only stops early by panicking, which the join
+                    // below reports.
+                    let _ = tx.send(Arc::clone(&shared));
+                }
+            }
+            drop(senders);
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        })
+    };
     progress.set_position(sim.duration().0);
     timeline.note_instruments(sim.episode_order_instruments());
 

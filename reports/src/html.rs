@@ -141,7 +141,7 @@ fn write_error(path: &Path, err: &std::io::Error) -> ReportError {
 }
 
 /// Escapes text for HTML content and attribute values.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -157,7 +157,7 @@ fn escape(text: &str) -> String {
 }
 
 /// The page's own style sheet, inline so the page needs nothing else.
-const STYLE: &str = "
+pub(crate) const STYLE: &str = "
 body { font-family: sans-serif; margin: 2em auto; max-width: 1180px; padding: 0 1em;
        color: #222; }
 h1 { font-size: 1.6em; }

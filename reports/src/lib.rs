@@ -24,6 +24,7 @@ pub mod html;
 mod ranking;
 mod seeds;
 pub mod series;
+pub mod sweep;
 mod table;
 
 pub use document::{

@@ -14,6 +14,7 @@ mod facts;
 mod pr;
 mod scores;
 mod style;
+pub(crate) mod sweep;
 mod timeline;
 mod volume;
 
@@ -164,6 +165,15 @@ pub fn render_png(chart: &Chart, report: &RunReport) -> Result<Vec<u8>, ReportEr
         draw(chart, report, &root).map_err(|e| draw_error(chart, &e))?;
         root.present().map_err(|e| draw_error(chart, &e))?;
     }
+    encode_png(&chart.name, &pixels, chart.size)
+}
+
+/// Encodes RGB pixels as a PNG; `name` names the chart in errors.
+pub(crate) fn encode_png(
+    name: &str,
+    pixels: &[u8],
+    (width, height): (u32, u32),
+) -> Result<Vec<u8>, ReportError> {
     // The best compression keeps the PNGs small enough to commit and
     // mail; encoding a chart takes a fraction of a second.
     let mut png = Vec::new();
@@ -174,12 +184,12 @@ pub fn render_png(chart: &Chart, report: &RunReport) -> Result<Vec<u8>, ReportEr
     );
     image::ImageEncoder::write_image(
         encoder,
-        &pixels,
+        pixels,
         width,
         height,
         image::ExtendedColorType::Rgb8,
     )
-    .map_err(|e| ReportError::Draw { chart: chart.name.clone(), message: e.to_string() })?;
+    .map_err(|e| ReportError::Draw { chart: name.to_owned(), message: e.to_string() })?;
     Ok(png)
 }
 
@@ -207,7 +217,7 @@ fn draw_error<E: std::error::Error>(chart: &Chart, err: &E) -> ReportError {
 
 /// Registers the embedded font once per process, for every family name
 /// the charts use.
-fn register_font() {
+pub(crate) fn register_font() {
     static REGISTERED: OnceLock<()> = OnceLock::new();
     REGISTERED.get_or_init(|| {
         // The font is a fixed, valid file compiled in; a failure here
