@@ -26,6 +26,7 @@ use rustc_hash::FxHashMap;
 use surveil_sim::event::OrderType;
 use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos, OrderId, Price, Side};
 
+use crate::baseline::OrderTable;
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -63,7 +64,7 @@ pub struct SpoofImbalance {
     window: Nanos,
     cooldown: Nanos,
     last_price: FxHashMap<InstrumentId, Price>,
-    orders: FxHashMap<OrderId, Resting>,
+    orders: OrderTable<Resting>,
     depth: FxHashMap<InstrumentId, Depth>,
     own: FxHashMap<(AccountId, InstrumentId), Depth>,
     accounts: FxHashMap<AccountId, AccountState>,
@@ -126,7 +127,7 @@ impl SpoofImbalance {
             window: v.millis("window_ms"),
             cooldown: v.millis("cooldown_ms"),
             last_price: FxHashMap::default(),
-            orders: FxHashMap::default(),
+            orders: OrderTable::default(),
             depth: FxHashMap::default(),
             own: FxHashMap::default(),
             accounts: FxHashMap::default(),
@@ -142,11 +143,11 @@ impl SpoofImbalance {
 
     /// Reduces a resting order to `remaining` lots, forgetting it at zero.
     fn reduce(&mut self, id: OrderId, remaining: i64) {
-        let Some(&order) = self.orders.get(&id) else { return };
+        let Some(&order) = self.orders.get(id) else { return };
         self.change(&order, remaining - order.qty);
         if remaining <= 0 {
-            self.orders.remove(&id);
-        } else if let Some(o) = self.orders.get_mut(&id) {
+            self.orders.remove(id);
+        } else if let Some(o) = self.orders.get_mut(id) {
             o.qty = remaining;
         }
     }
