@@ -19,8 +19,13 @@ use surveil_detectors::{AbuseKind, Detector, builtin, builtin_names};
 use surveil_sim::{Event, run_to_end};
 
 /// The kinds the floors report on, as in a run of the default scenario.
-const KINDS: [AbuseKind; 4] =
-    [AbuseKind::KeySharing, AbuseKind::Spoofing, AbuseKind::WashTrading, AbuseKind::MicroBurst];
+const KINDS: [AbuseKind; 5] = [
+    AbuseKind::KeySharing,
+    AbuseKind::Spoofing,
+    AbuseKind::WashTrading,
+    AbuseKind::MicroBurst,
+    AbuseKind::Pump,
+];
 
 fn build(names: &[&str]) -> Vec<Box<dyn Detector>> {
     names.iter().map(|n| builtin(n, &KINDS, 1).expect("a built-in detector")).collect()

@@ -147,12 +147,14 @@ impl Detector for BurstRate {
                 // A tiny order is near the smallest size seen and well below
                 // the typical one: the smallest size alone can still be an
                 // ordinary quote early in a session.
-                let typical = self.sizes.typical(e.instrument, WARMUP);
+                // The size test first: most orders fail it, and the
+                // typical size costs an exponential.
                 let smallest = self.sizes.smallest(e.instrument).map_or(1, |q| q.0);
-                let tiny = typical.is_some_and(|t| {
-                    e.qty.0 <= smallest * self.params.tiny_multiple
-                        && (e.qty.0 as f64) <= TINY_OF_TYPICAL * t
-                });
+                let tiny = e.qty.0 <= smallest * self.params.tiny_multiple
+                    && self
+                        .sizes
+                        .typical(e.instrument, WARMUP)
+                        .is_some_and(|t| (e.qty.0 as f64) <= TINY_OF_TYPICAL * t);
                 (key, Some(tiny))
             }
             EventBody::Cancelled(c) if c.reason == CancelReason::Requested => {

@@ -385,7 +385,7 @@ pub static DETECTORS: [DetectorSpec; 14] = [
     DetectorSpec {
         name: "pump_group",
         kinds: &[AbuseKind::Pump],
-        rule: "accounts linked by a shared IP buying an illiquid token together, then selling it",
+        rule: "accounts linked by a shared IP or unrecognised tool buying an illiquid token on net together, then selling it back",
         params: pump::PumpGroup::PARAMS,
         build: |v, _| Box::new(pump::PumpGroup::from_values(v)),
     },

@@ -21,7 +21,7 @@ use rustc_hash::FxHashMap;
 
 use surveil_sim::{AccountId, Event, EventBody, Nanos, OrderId, Qty};
 
-use crate::baseline::Cooldowns;
+use crate::baseline::{Cooldowns, OrderTable};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -56,7 +56,7 @@ impl Default for WashPairsParams {
 #[derive(Debug, Default)]
 pub struct WashPairs {
     params: WashPairsParams,
-    order_qty: FxHashMap<OrderId, Qty>,
+    order_qty: OrderTable<Qty>,
     pairs: FxHashMap<(AccountId, AccountId), VecDeque<Nanos>>,
     alerted: Cooldowns,
 }
@@ -124,15 +124,15 @@ impl Detector for WashPairs {
                 self.order_qty.insert(e.order, e.qty);
             }
             EventBody::Cancelled(c) => {
-                self.order_qty.remove(&c.order);
+                self.order_qty.remove(c.order);
             }
             EventBody::Trade(t) => {
                 let (maker, taker) = (t.maker.access.account, t.taker.access.account);
-                let whole = |order: OrderId| self.order_qty.get(&order) == Some(&t.qty);
+                let whole = |order: OrderId| self.order_qty.get(order) == Some(&t.qty);
                 let matched = whole(t.maker.order) && whole(t.taker.order);
                 for side in [&t.maker, &t.taker] {
                     if side.remaining == Qty::ZERO {
-                        self.order_qty.remove(&side.order);
+                        self.order_qty.remove(side.order);
                     }
                 }
 

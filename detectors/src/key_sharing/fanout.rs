@@ -25,11 +25,14 @@ use crate::{AbuseKind, Alert, Detector, Entity};
 #[derive(Clone, Debug)]
 struct Recent<T> {
     items: Vec<(T, Nanos)>,
+    /// No item was last seen before this, so while it is inside the
+    /// window there is nothing to prune.
+    oldest: Nanos,
 }
 
 impl<T> Default for Recent<T> {
     fn default() -> Recent<T> {
-        Recent { items: Vec::new() }
+        Recent { items: Vec::new(), oldest: Nanos(0) }
     }
 }
 
@@ -37,7 +40,13 @@ impl<T: PartialEq + Copy> Recent<T> {
     /// Records `item` at `now` and forgets what is older than `window`;
     /// returns the number of items left and whether `item` was new.
     fn see(&mut self, item: T, now: Nanos, window: Nanos) -> (usize, bool) {
-        self.items.retain(|&(_, t)| now.saturating_sub(t) <= window);
+        if now.saturating_sub(self.oldest) > window {
+            self.items.retain(|&(_, t)| now.saturating_sub(t) <= window);
+            self.oldest = self.items.iter().map(|&(_, t)| t).min().unwrap_or(now);
+        }
+        if self.items.is_empty() {
+            self.oldest = now;
+        }
         let new = match self.items.iter_mut().find(|(i, _)| *i == item) {
             Some(entry) => {
                 entry.1 = now;

@@ -25,6 +25,9 @@ struct KeyState {
     clients: Vec<Client>,
     networks: Vec<Network>,
     regions: Vec<RegionId>,
+    /// The client, network and region of the last use, all three known:
+    /// most uses repeat them, and then nothing can be new.
+    last: Option<(Client, Network, RegionId)>,
     last_alert: Option<Nanos>,
 }
 
@@ -117,8 +120,16 @@ impl Detector for KeyUnfamiliar {
             clients: Vec::new(),
             networks: Vec::new(),
             regions: Vec::new(),
+            last: None,
             last_alert: None,
         });
+
+        let seen = (access.client, access.network, access.region);
+        if state.last == Some(seen) {
+            state.uses += 1;
+            return;
+        }
+        state.last = Some(seen);
 
         let learned = state.uses >= self.learning_uses
             && now.saturating_sub(state.first_use) >= self.learning;

@@ -19,8 +19,9 @@
 use rustc_hash::FxHashMap;
 
 use surveil_sim::event::CancelReason;
-use surveil_sim::{Event, EventBody, KeyId, Nanos, OrderId};
+use surveil_sim::{Event, EventBody, KeyId, Nanos};
 
+use crate::baseline::OrderTable;
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -48,7 +49,7 @@ pub struct QuoteStuffing {
     max_lifetime: Nanos,
     cooldown: Nanos,
     keys: FxHashMap<KeyId, KeyState>,
-    born: FxHashMap<OrderId, Nanos>,
+    born: OrderTable<Nanos>,
 }
 
 impl QuoteStuffing {
@@ -106,7 +107,7 @@ impl QuoteStuffing {
             max_lifetime: v.millis("max_lifetime_ms"),
             cooldown: v.millis("cooldown_ms"),
             keys: FxHashMap::default(),
-            born: FxHashMap::default(),
+            born: OrderTable::default(),
         }
     }
 
@@ -152,17 +153,24 @@ impl Detector for QuoteStuffing {
 
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         let now = event.time;
-        let key = match &event.body {
+        let (min_messages, multiple, ratio, max_life, cooldown) = (
+            self.min_messages,
+            self.rate_multiple,
+            self.min_order_to_trade,
+            self.max_lifetime,
+            self.cooldown,
+        );
+        let (key, state) = match &event.body {
             EventBody::Accepted(e) => {
                 let Some(key) = e.access.channel.key() else { return };
                 self.born.insert(e.order, now);
                 let state = self.state(key, now);
                 state.messages += 1;
                 state.orders += 1;
-                key
+                (key, state)
             }
             EventBody::Cancelled(c) => {
-                let born = self.born.remove(&c.order);
+                let born = self.born.remove(c.order);
                 let Some(key) = c.access.channel.key() else { return };
                 if c.reason != CancelReason::Requested {
                     return;
@@ -173,17 +181,18 @@ impl Detector for QuoteStuffing {
                     state.cancels += 1;
                     state.lifetime_sum += now.saturating_sub(born);
                 }
-                key
+                (key, state)
             }
             EventBody::Amended(a) => {
                 let Some(key) = a.access.channel.key() else { return };
-                self.state(key, now).messages += 1;
-                key
+                let state = self.state(key, now);
+                state.messages += 1;
+                (key, state)
             }
             EventBody::Trade(t) => {
                 for party in [&t.maker, &t.taker] {
                     if party.remaining.0 == 0 {
-                        self.born.remove(&party.order);
+                        self.born.remove(party.order);
                     }
                     if let Some(key) = party.access.channel.key() {
                         self.state(key, now).fills += 1;
@@ -194,14 +203,6 @@ impl Detector for QuoteStuffing {
             _ => return,
         };
 
-        let (min_messages, multiple, ratio, max_life, cooldown) = (
-            self.min_messages,
-            self.rate_multiple,
-            self.min_order_to_trade,
-            self.max_lifetime,
-            self.cooldown,
-        );
-        let state = self.state(key, now);
         if state.messages < min_messages || state.cancels == 0 {
             return;
         }

@@ -26,6 +26,7 @@ use rustc_hash::FxHashMap;
 use surveil_sim::event::OrderType;
 use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos, OrderId, Price, Side};
 
+use crate::baseline::OrderTable;
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -62,9 +63,11 @@ pub struct SpoofImbalance {
     repeats: usize,
     window: Nanos,
     cooldown: Nanos,
-    last_price: FxHashMap<InstrumentId, Price>,
-    orders: FxHashMap<OrderId, Resting>,
-    depth: FxHashMap<InstrumentId, Depth>,
+    /// By instrument.
+    last_price: Vec<Option<Price>>,
+    orders: OrderTable<Resting>,
+    /// By instrument.
+    depth: Vec<Depth>,
     own: FxHashMap<(AccountId, InstrumentId), Depth>,
     accounts: FxHashMap<AccountId, AccountState>,
 }
@@ -125,9 +128,9 @@ impl SpoofImbalance {
             repeats: v.count("repeats"),
             window: v.millis("window_ms"),
             cooldown: v.millis("cooldown_ms"),
-            last_price: FxHashMap::default(),
-            orders: FxHashMap::default(),
-            depth: FxHashMap::default(),
+            last_price: Vec::new(),
+            orders: OrderTable::default(),
+            depth: Vec::new(),
             own: FxHashMap::default(),
             accounts: FxHashMap::default(),
         }
@@ -136,17 +139,21 @@ impl SpoofImbalance {
     /// Changes the near depth of a resting order by `delta` lots.
     fn change(&mut self, order: &Resting, delta: i64) {
         let side = index(order.side);
-        self.depth.entry(order.instrument).or_default()[side] += delta;
+        let i = usize::from(order.instrument.0);
+        if self.depth.len() <= i {
+            self.depth.resize(i + 1, Depth::default());
+        }
+        self.depth[i][side] += delta;
         self.own.entry((order.account, order.instrument)).or_default()[side] += delta;
     }
 
     /// Reduces a resting order to `remaining` lots, forgetting it at zero.
     fn reduce(&mut self, id: OrderId, remaining: i64) {
-        let Some(&order) = self.orders.get(&id) else { return };
+        let Some(&order) = self.orders.get(id) else { return };
         self.change(&order, remaining - order.qty);
         if remaining <= 0 {
-            self.orders.remove(&id);
-        } else if let Some(o) = self.orders.get_mut(&id) {
+            self.orders.remove(id);
+        } else if let Some(o) = self.orders.get_mut(id) {
             o.qty = remaining;
         }
     }
@@ -161,7 +168,7 @@ impl SpoofImbalance {
         now: Nanos,
         alerts: &mut Vec<Alert>,
     ) {
-        let depth = self.depth.get(&instrument).copied().unwrap_or_default();
+        let depth = self.depth.get(usize::from(instrument.0)).copied().unwrap_or_default();
         let own = self.own.get(&(account, instrument)).copied().unwrap_or_default();
         let (this, other) = (index(side), index(side.opposite()));
         if depth[other] <= 0 {
@@ -212,7 +219,9 @@ impl Detector for SpoofImbalance {
                 };
                 let near = self
                     .last_price
-                    .get(&e.instrument)
+                    .get(usize::from(e.instrument.0))
+                    .copied()
+                    .flatten()
                     .is_some_and(|last| (price.0 - last.0).abs() <= self.near_ticks);
                 if near {
                     let order = Resting {
@@ -226,7 +235,11 @@ impl Detector for SpoofImbalance {
                 }
             }
             EventBody::Trade(t) => {
-                self.last_price.insert(t.instrument, t.price);
+                let i = usize::from(t.instrument.0);
+                if self.last_price.len() <= i {
+                    self.last_price.resize(i + 1, None);
+                }
+                self.last_price[i] = Some(t.price);
                 for party in [&t.maker, &t.taker] {
                     self.reduce(party.order, party.remaining.0);
                 }

@@ -19,6 +19,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use rustc_hash::FxHashMap;
 use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos};
 
 use crate::baseline::Cooldowns;
@@ -52,8 +53,14 @@ pub struct WashRing {
     min_closure: f64,
     cooldown: Nanos,
     fills: VecDeque<Fill>,
-    flows: BTreeMap<(InstrumentId, AccountId), Flow>,
-    pairs: BTreeMap<(InstrumentId, AccountId, AccountId), i64>,
+    /// By instrument and account; and by instrument and the two accounts,
+    /// the smaller first. Neither is ever iterated in an order that
+    /// reaches the output: candidates are sorted, and groups do not
+    /// depend on the order their links are joined in.
+    flows: FxHashMap<(InstrumentId, AccountId), Flow>,
+    pairs: FxHashMap<(InstrumentId, AccountId, AccountId), i64>,
+    /// Reused by every check: the candidates' indices by key.
+    index: FxHashMap<(InstrumentId, AccountId), usize>,
     next_check: Nanos,
     alerted: Cooldowns,
 }
@@ -115,43 +122,45 @@ impl WashRing {
             min_closure: v.get("min_closure"),
             cooldown: v.millis("cooldown_ms"),
             fills: VecDeque::new(),
-            flows: BTreeMap::new(),
-            pairs: BTreeMap::new(),
+            flows: FxHashMap::default(),
+            pairs: FxHashMap::default(),
+            index: FxHashMap::default(),
             next_check: Nanos(0),
             alerted: Cooldowns::default(),
         }
     }
 
-    fn add(&mut self, fill: &Fill, sign: i64) {
+    fn add(&mut self, fill: &Fill) {
         let buyer = self.flows.entry((fill.instrument, fill.buyer)).or_default();
-        buyer.bought += sign * fill.qty;
-        if sign > 0 {
-            buyer.last = fill.time;
-        }
+        buyer.bought += fill.qty;
+        buyer.last = fill.time;
         let seller = self.flows.entry((fill.instrument, fill.seller)).or_default();
-        seller.sold += sign * fill.qty;
-        if sign > 0 {
-            seller.last = fill.time;
+        seller.sold += fill.qty;
+        seller.last = fill.time;
+        let pair = (fill.instrument, fill.buyer.min(fill.seller), fill.buyer.max(fill.seller));
+        *self.pairs.entry(pair).or_default() += fill.qty;
+    }
+
+    /// Takes a fill that left the window away, forgetting accounts and
+    /// pairs left with nothing.
+    fn remove(&mut self, fill: &Fill) {
+        use std::collections::hash_map::Entry;
+
+        for (account, bought, sold) in [(fill.buyer, fill.qty, 0), (fill.seller, 0, fill.qty)] {
+            if let Entry::Occupied(mut e) = self.flows.entry((fill.instrument, account)) {
+                let f = e.get_mut();
+                f.bought -= bought;
+                f.sold -= sold;
+                if f.bought == 0 && f.sold == 0 {
+                    e.remove();
+                }
+            }
         }
         let pair = (fill.instrument, fill.buyer.min(fill.seller), fill.buyer.max(fill.seller));
-        *self.pairs.entry(pair).or_default() += sign * fill.qty;
-        if sign < 0 {
-            if self
-                .flows
-                .get(&(fill.instrument, fill.buyer))
-                .is_some_and(|f| f.bought == 0 && f.sold == 0)
-            {
-                self.flows.remove(&(fill.instrument, fill.buyer));
-            }
-            if self
-                .flows
-                .get(&(fill.instrument, fill.seller))
-                .is_some_and(|f| f.bought == 0 && f.sold == 0)
-            {
-                self.flows.remove(&(fill.instrument, fill.seller));
-            }
-            if self.pairs.get(&pair) == Some(&0) {
-                self.pairs.remove(&pair);
+        if let Entry::Occupied(mut e) = self.pairs.entry(pair) {
+            *e.get_mut() -= fill.qty;
+            if *e.get() == 0 {
+                e.remove();
             }
         }
     }
@@ -165,13 +174,15 @@ impl WashRing {
         };
         // The flat, busy accounts in key order; every index and group below
         // follows that order, so groups come out the same on every run.
-        let candidates: Vec<((InstrumentId, AccountId), Flow)> =
+        let mut candidates: Vec<((InstrumentId, AccountId), Flow)> =
             self.flows.iter().filter(|(_, f)| flat(f)).map(|(&k, &f)| (k, f)).collect();
         if candidates.is_empty() {
             return;
         }
-        let index =
-            |k: (InstrumentId, AccountId)| candidates.binary_search_by(|(c, _)| c.cmp(&k)).ok();
+        candidates.sort_unstable_by_key(|&(k, _)| k);
+        self.index.clear();
+        self.index.extend(candidates.iter().enumerate().map(|(i, &(k, _))| (k, i)));
+        let index = &self.index;
 
         // Union-find over the indices of candidates that traded with each
         // other: the smaller index is the root, and finding halves paths.
@@ -185,7 +196,8 @@ impl WashRing {
         let mut parent: Vec<usize> = (0..candidates.len()).collect();
         let mut links: Vec<(usize, usize, i64)> = Vec::new();
         for (&(instrument, a, b), &q) in self.pairs.iter().filter(|(_, q)| **q > 0) {
-            let (Some(i), Some(j)) = (index((instrument, a)), index((instrument, b))) else {
+            let (Some(&i), Some(&j)) = (index.get(&(instrument, a)), index.get(&(instrument, b)))
+            else {
                 continue;
             };
             links.push((i, j, q));
@@ -257,14 +269,14 @@ impl Detector for WashRing {
                 qty: t.qty.0,
             };
             self.fills.push_back(fill);
-            self.add(&fill, 1);
+            self.add(&fill);
         }
         while let Some(&old) = self.fills.front() {
             if now.saturating_sub(old.time) <= self.window {
                 break;
             }
             self.fills.pop_front();
-            self.add(&old, -1);
+            self.remove(&old);
         }
         if now >= self.next_check {
             self.next_check = now + self.check_every;
