@@ -14,6 +14,7 @@ pub mod dataset;
 pub mod detector_config;
 pub mod external;
 pub mod facts;
+pub mod latency;
 pub mod memory;
 pub mod pipeline;
 pub mod pr_curve;

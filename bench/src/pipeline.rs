@@ -11,9 +11,10 @@
 //! time spent inside it, taken once per batch, so the clock is read twice
 //! per 4,096 events. Its per-event latency is sampled: one event in
 //! [`LATENCY_SAMPLE_EVERY`], chosen by position in the stream, is timed on
-//! its own, and the 99th percentile of those samples is reported. The
-//! sample includes the cost of reading the clock (some tens of
-//! nanoseconds), so it is an upper bound on the latency of one event.
+//! its own, and the 99th percentile of those samples, counted in a
+//! histogram of fixed size, is reported. The sample includes the cost of
+//! reading the clock (some tens of nanoseconds), so it is an upper bound on
+//! the latency of one event.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,6 +24,7 @@ use indicatif::ProgressBar;
 use surveil_detectors::{AbuseKind, Alert, Detector};
 use surveil_sim::{Config, Event, EventDigest, GroundTruth, Simulation};
 
+use crate::latency::LatencyHistogram;
 use crate::memory;
 use crate::stats::StreamStats;
 use crate::timeline::Timeline;
@@ -44,7 +46,8 @@ impl Default for PipelineOptions {
     }
 }
 
-/// One event in this many is timed on its own for the latency percentile.
+/// One event in this many is timed on its own for the latency percentile,
+/// which is taken from a histogram of the samples (see [`crate::latency`]).
 pub const LATENCY_SAMPLE_EVERY: usize = 64;
 
 /// What one detector produced.
@@ -93,8 +96,9 @@ struct Slot {
     detector: Box<dyn Detector>,
     alerts: Vec<Alert>,
     busy: Duration,
-    /// Sampled per-event latencies, in nanoseconds.
-    latencies: Vec<u32>,
+    /// Sampled per-event latencies, in nanoseconds, counted in a histogram
+    /// so that they take the same room however long the run.
+    latencies: LatencyHistogram,
 }
 
 struct Worker {
@@ -117,7 +121,7 @@ impl Worker {
                     let t = Instant::now();
                     slot.detector.on_event(event, &mut slot.alerts);
                     let ns = t.elapsed().as_nanos();
-                    slot.latencies.push(u32::try_from(ns).unwrap_or(u32::MAX));
+                    slot.latencies.record(u32::try_from(ns).unwrap_or(u32::MAX));
                     next_sample += LATENCY_SAMPLE_EVERY;
                 } else {
                     slot.detector.on_event(event, &mut slot.alerts);
@@ -136,17 +140,6 @@ impl Worker {
             slot.busy += t.elapsed();
         }
     }
-}
-
-/// Returns the 99th percentile of latencies by the nearest-rank method, or
-/// 0 when there are none.
-fn p99(latencies: &mut [u32]) -> f64 {
-    if latencies.is_empty() {
-        return 0.0;
-    }
-    latencies.sort_unstable();
-    let rank = (99 * latencies.len()).div_ceil(100).max(1);
-    f64::from(latencies[rank - 1])
 }
 
 /// Feeds a recorded event stream to `detectors`, spread over `threads`
@@ -169,7 +162,7 @@ pub fn detect_recorded(
             detector: d,
             alerts: Vec::new(),
             busy: Duration::ZERO,
-            latencies: Vec::new(),
+            latencies: LatencyHistogram::default(),
         };
         workers[i % threads].slots.push(slot);
     }
@@ -208,7 +201,7 @@ fn collect(finished: Vec<Worker>) -> Vec<DetectorRun> {
                 kinds: slot.detector.kinds().to_vec(),
                 alerts: slot.alerts,
                 busy: slot.busy,
-                p99_event_ns: p99(&mut slot.latencies),
+                p99_event_ns: slot.latencies.percentile(99),
             }
         })
         .collect()
@@ -235,7 +228,7 @@ pub fn run(
             detector: d,
             alerts: Vec::new(),
             busy: Duration::ZERO,
-            latencies: Vec::new(),
+            latencies: LatencyHistogram::default(),
         };
         workers[i % threads].slots.push(slot);
     }

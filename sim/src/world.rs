@@ -163,11 +163,11 @@ impl Reference {
             // persistence in financial markets", 1997).
             let clock = (1.0 - business_time + business_time * self.attention_level())
                 * self.intraday_profile(self.next_step);
+            let clock_sqrt = clock.sqrt();
             for walk in &mut self.walks {
                 let shock: f64 = Normal::new(0.0, 1.0).map_or(0.0, |d| d.sample(&mut self.rng));
                 walk.log_variance = persistence * walk.log_variance + innovation * shock;
-                let sigma =
-                    walk.sigma_step * ((mean + walk.log_variance) / 2.0).exp() * clock.sqrt();
+                let sigma = walk.sigma_step * ((mean + walk.log_variance) / 2.0).exp() * clock_sqrt;
                 let step = Normal::new(0.0, sigma).map_or(0.0, |d| d.sample(&mut self.rng));
                 let jump = if rand::Rng::random_bool(&mut self.rng, walk.jump_probability.min(1.0))
                 {
@@ -241,19 +241,17 @@ impl Reference {
     /// configured power.
     fn volatility_response(&self) -> f64 {
         let exponent = self.cfg.volatility_response;
-        let moving: Vec<f64> = self
-            .walks
-            .iter()
-            .filter(|w| w.volatility > 0.0)
-            .map(|w| {
+        // Summed in instrument order without collecting: traders ask for
+        // this at every order.
+        let (sum, moving) =
+            self.walks.iter().filter(|w| w.volatility > 0.0).fold((0.0, 0usize), |(sum, n), w| {
                 let (lo, hi) = VOLATILITY_RATIO_RANGE;
-                (w.realised_variance.sqrt() / w.volatility).clamp(lo, hi)
-            })
-            .collect();
-        if exponent == 0.0 || moving.is_empty() {
+                (sum + (w.realised_variance.sqrt() / w.volatility).clamp(lo, hi), n + 1)
+            });
+        if exponent == 0.0 || moving == 0 {
             return 1.0;
         }
-        (moving.iter().sum::<f64>() / moving.len() as f64).powf(exponent)
+        (sum / moving as f64).powf(exponent)
     }
 
     /// Returns the realised volatility of an instrument's reference price:

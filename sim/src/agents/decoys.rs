@@ -103,7 +103,7 @@ impl DeepBookMaker {
                 .quotes
                 .iter()
                 .filter(|q| q.side == side && q.price == price)
-                .map(|q| ctx.exchange.resting_qty(q.id).map_or(0, |r| r.0))
+                .map(|q| ctx.resting_in(self.instrument, q.id).map_or(0, |r| r.0))
                 .sum();
             qty.0 - own
         };
@@ -141,9 +141,9 @@ impl Agent for DeepBookMaker {
     fn wake(&mut self, ctx: &mut Ctx<'_>) -> Option<Nanos> {
         // Learn the fills since the last wake from what is left of each
         // order.
-        let mut inventory = self.inventory;
+        let (mut inventory, instrument) = (self.inventory, self.instrument);
         self.quotes.retain_mut(|q| {
-            let left = ctx.exchange.resting_qty(q.id).unwrap_or(Qty::ZERO);
+            let left = ctx.resting_in(instrument, q.id).unwrap_or(Qty::ZERO);
             inventory += q.side.sign() * (q.known_qty - left).0;
             q.known_qty = left;
             left > Qty::ZERO

@@ -53,7 +53,7 @@ impl OpenOrders {
                 cancelled += usize::from(ctx.cancel(access, order).is_some());
                 false
             } else {
-                ctx.exchange.resting_qty(order).is_some()
+                ctx.exchange.is_resting(order)
             }
         });
         cancelled
@@ -321,9 +321,9 @@ impl MarketMaker {
 
     /// Learns the fills since the last wake from what is left of each quote.
     fn reconcile(&mut self, ctx: &Ctx<'_>) {
-        let mut inventory = self.inventory;
+        let (mut inventory, instrument) = (self.inventory, self.instrument);
         self.quotes.retain_mut(|q| {
-            let left = ctx.exchange.resting_qty(q.id).unwrap_or(Qty::ZERO);
+            let left = ctx.resting_in(instrument, q.id).unwrap_or(Qty::ZERO);
             inventory += q.side.sign() * (q.known_qty - left).0;
             q.known_qty = left;
             left > Qty::ZERO

@@ -106,6 +106,14 @@ impl Ctx<'_> {
         self.exchange.cancel(self.now, access, order).ok()
     }
 
+    /// Returns the unfilled quantity of an order resting in `instrument`'s
+    /// book, or `None` when it no longer rests there: what
+    /// [`Exchange::resting_qty`] returns for an order whose instrument the
+    /// caller knows, without the gateway's lookup of the instrument.
+    pub fn resting_in(&self, instrument: InstrumentId, order: OrderId) -> Option<Qty> {
+        self.book(instrument).get(order).map(|r| r.qty)
+    }
+
     /// Returns an instrument's book.
     pub fn book(&self, instrument: InstrumentId) -> &Book {
         self.exchange.book(instrument)
