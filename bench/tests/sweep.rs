@@ -198,3 +198,42 @@ fn detectors_on_the_calling_thread_give_the_results_of_detector_threads() {
     };
     assert_eq!(report(0), report(2));
 }
+
+#[test]
+fn the_command_refuses_a_bad_override_with_exit_code_2_and_writes_slurm_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("bad.toml");
+    fs::write(
+        &spec,
+        "scenarios = [\"small\"]\nseeds = [1]\n[grid]\nabuse.spoofing.stealth = [\"sly\"]\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_surveil"))
+        .args(["sweep", spec.to_str().unwrap(), "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bad.toml")
+            && stderr.contains("abuse.spoofing.stealth")
+            && stderr.contains("sly"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out").exists(), "nothing is written for a refused spec");
+
+    let good = dir.path().join("good.toml");
+    fs::write(&good, "scenarios = [\"small\"]\nseeds = \"1..3\"\n").unwrap();
+    let out = dir.path().join("cluster");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_surveil"))
+        .args(["sweep", good.to_str().unwrap(), "--slurm", "--tasks", "8", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let array = fs::read_to_string(out.join("slurm").join("sweep.sbatch")).unwrap();
+    // Never more tasks than cells.
+    assert!(array.contains("#SBATCH --array=1-3"), "{array}");
+    assert!(!out.join("cells").exists(), "--slurm runs nothing");
+}

@@ -40,9 +40,9 @@ pub fn scripts(job: &SlurmJob) -> Vec<(&'static str, String)> {
         "#!/bin/bash\n\
          # One shard of the sweep per array task. Edit the resource lines to\n\
          # suit the cluster: cores per task (the sweep runs that many cells at\n\
-         # once), memory per core (each running cell needs a few hundred MB),\n\
-         # the time limit for one shard, and the partition or account if the\n\
-         # cluster asks for one.\n\
+         # once), memory per core (one running cell each; a longer or larger\n\
+         # market needs more), the time limit for one shard, and the\n\
+         # partition or account if the cluster asks for one.\n\
          #SBATCH --job-name=surveil-sweep\n\
          #SBATCH --array=1-{n}\n\
          #SBATCH --cpus-per-task={cpus}\n\
