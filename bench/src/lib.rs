@@ -23,4 +23,5 @@ pub mod seeds;
 pub mod stats;
 pub mod thresholds;
 pub mod timeline;
+pub mod whatif;
 pub mod workload;

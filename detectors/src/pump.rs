@@ -288,7 +288,7 @@ impl Detector for PumpGroup {
                 };
                 self.fills.push_back(fill);
             }
-            EventBody::Decremented(_) => {}
+            EventBody::Decremented(_) | EventBody::Control(_) => {}
             body => {
                 let access = body.access();
                 self.links.observe(access.account, access.ip, access.client);

@@ -25,6 +25,7 @@ mod ranking;
 mod seeds;
 pub mod series;
 mod table;
+pub mod whatif;
 
 pub use document::{
     Calibration, DecoyCount, DetectorScore, EpisodeCount, FalseFlagCause, PrPoint, RunCost,

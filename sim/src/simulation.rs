@@ -12,8 +12,10 @@ use std::collections::BinaryHeap;
 use crate::agents::Ctx;
 use crate::agents::population::{self, Participant};
 use crate::config::{Config, InstrumentConfig};
+use crate::controls::Controls;
 use crate::event::Event;
 use crate::exchange::{Exchange, InstrumentSpec};
+use crate::policy::Action;
 use crate::truth::{Decoy, GroundTruth, TruthRecorder};
 use crate::types::{AccountId, KeyId, Nanos};
 use crate::world::Reference;
@@ -39,6 +41,10 @@ pub struct Simulation {
     accounts: Vec<AccountId>,
     keys: Vec<(KeyId, AccountId)>,
     decoys: Vec<Decoy>,
+    /// The exchange's timed controls, when the policy switches any on.
+    controls: Option<Box<Controls>>,
+    /// Participants waking at or after this time wait for the next call.
+    stop_at: Nanos,
 }
 
 impl Simulation {
@@ -47,10 +53,13 @@ impl Simulation {
     pub fn new(config: &Config) -> Simulation {
         let population = population::build(config);
         let specs = config.instruments.iter().map(|i| i.spec.clone()).collect();
+        let mut exchange =
+            Exchange::with_self_trade_prevention(specs, config.self_trade_prevention);
+        exchange.enable_controls(config.seed, &config.policy);
         let mut sim = Simulation {
             duration: config.duration,
             now: Nanos(0),
-            exchange: Exchange::with_self_trade_prevention(specs, config.self_trade_prevention),
+            exchange,
             instruments: config.instruments.clone(),
             reference: Reference::new(
                 config.seed,
@@ -65,6 +74,8 @@ impl Simulation {
             accounts: population.accounts,
             keys: population.keys,
             decoys: population.decoys,
+            controls: Controls::new(config.seed, &config.policy).map(Box::new),
+            stop_at: Nanos(u64::MAX),
         };
         for agent in 0..sim.participants.len() {
             let first = sim.participants[agent].first_wake;
@@ -103,6 +114,15 @@ impl Simulation {
                 self.queue.clear();
                 break;
             }
+            if wake.time >= self.stop_at {
+                break;
+            }
+            if let Some(controls) = self.controls.as_deref_mut() {
+                if controls.next_due() <= wake.time {
+                    controls.run_before(wake.time + Nanos(1), &mut self.exchange);
+                }
+                Controls::before_wake(&mut self.exchange, wake.agent);
+            }
             self.queue.pop();
             self.now = wake.time;
             self.reference.advance_to(wake.time);
@@ -117,14 +137,25 @@ impl Simulation {
                 truth: &mut self.truth,
             };
             if let Some(next) = participant.agent.wake(&mut ctx) {
-                let next = next.max(wake.time + Nanos(1));
+                let mut next = next.max(wake.time + Nanos(1));
+                if self.controls.is_some() {
+                    next = Controls::next_wake(&mut self.exchange, wake.time, next);
+                }
                 self.schedule(next, wake.agent);
             }
 
+            let drained = out.len();
             self.exchange.drain_events(out);
+            if let Some(controls) = self.controls.as_deref_mut() {
+                controls.after_wake(&self.truth, &mut self.exchange, &out[drained..]);
+            }
             if out.len() - start >= target {
                 return true;
             }
+        }
+        if let Some(controls) = self.controls.as_deref_mut() {
+            let limit = if self.queue.is_empty() { self.duration } else { self.stop_at };
+            controls.run_before(limit.min(self.duration), &mut self.exchange);
         }
         self.exchange.drain_events(out);
         if self.queue.is_empty() {
@@ -133,8 +164,36 @@ impl Simulation {
         out.len() > start
     }
 
+    /// Runs every participant who wakes before `until` (and every control
+    /// due before it), appends the events to `out`, and returns `false`
+    /// once the session is over. Nothing at or after `until` has happened
+    /// yet, so an action applied for `until` or later takes effect exactly
+    /// when asked, however the run was divided.
+    pub fn run_until(&mut self, out: &mut Vec<Event>, until: Nanos) -> bool {
+        self.stop_at = until;
+        self.next_batch(out, usize::MAX);
+        self.stop_at = Nanos(u64::MAX);
+        !self.queue.is_empty()
+    }
+
+    /// Takes an action on an account or key at `at` (no earlier than the
+    /// time reached so far); see [`crate::policy`]. Returns `false`, and
+    /// does nothing, when the scenario's policy takes no actions.
+    pub fn apply(&mut self, action: Action, at: Nanos) -> bool {
+        let at = at.max(self.now);
+        self.controls.as_deref_mut().is_some_and(|c| c.apply(action, at))
+    }
+
+    /// Returns the exchange, for issuing keys by hand and for tests.
+    pub fn exchange_mut(&mut self) -> &mut Exchange {
+        &mut self.exchange
+    }
+
     /// Ends the run and returns its ground truth.
-    pub fn finish(self) -> GroundTruth {
+    pub fn finish(mut self) -> GroundTruth {
+        if let Some(controls) = self.controls.take() {
+            self.keys.extend(controls.issued.iter().copied());
+        }
         self.truth.finish(self.accounts, self.keys, self.decoys)
     }
 
