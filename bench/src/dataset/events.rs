@@ -828,3 +828,68 @@ fn read_access(columns: &Columns, at: usize, i: usize) -> Result<Option<Access>,
     };
     Ok(Some(Access { account: AccountId(account), channel, ip, region, network, client }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Controls and the refusals they cause read back as the very same
+    /// events, so a dataset of a run with a policy digests as the run did.
+    #[test]
+    fn controls_and_their_refusals_read_back_unchanged() {
+        let access = Access {
+            account: AccountId(123_456),
+            channel: Channel::Api(KeyId(2_000_001)),
+            ip: Ip(0x0B00_0001),
+            region: RegionId(4),
+            network: Network::Cloud,
+            client: Client::Unknown(77),
+        };
+        let bodies = [
+            EventBody::Rejected(Rejected {
+                instrument: InstrumentId(1),
+                side: Side::Sell,
+                order_type: OrderType::Limit,
+                price: Some(Price(100)),
+                qty: Qty(3),
+                reason: RejectReason::NotWhitelisted,
+                access,
+            }),
+            EventBody::CancelRejected(CancelRejected {
+                order: OrderId(9),
+                reason: RejectReason::KeyExpired,
+                access,
+            }),
+            EventBody::Control(Control {
+                kind: ControlKind::KeyIssued { replaces: KeyId(2_000_001) },
+                account: Some(AccountId(123_456)),
+                key: Some(KeyId(1_000_000_000)),
+            }),
+            EventBody::Control(Control {
+                kind: ControlKind::Reconciled { accounts: 2_600, discrepancies: 1 },
+                account: None,
+                key: None,
+            }),
+            EventBody::Control(Control {
+                kind: ControlKind::Halted { cause: HaltCause::Overload },
+                account: None,
+                key: None,
+            }),
+            EventBody::Control(Control {
+                kind: ControlKind::Warned,
+                account: Some(AccountId(5)),
+                key: None,
+            }),
+        ];
+        let events: Vec<Event> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, &body)| Event { seq: i as u64, time: Nanos(10 * i as u64), body })
+            .collect();
+        let mut columns = EVENTS.empty();
+        encode(&events, &mut columns);
+        for (i, event) in events.iter().enumerate() {
+            assert_eq!(decode(&columns, i).as_ref(), Ok(event), "row {i}");
+        }
+    }
+}
