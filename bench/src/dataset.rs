@@ -37,7 +37,7 @@ use crossbeam_channel::bounded;
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 use surveil_scenarios::{Loaded, ScenarioError};
-use surveil_sim::{Config, Event, EventDigest, GroundTruth, Simulation};
+use surveil_sim::{Config, Event, EventBody, EventDigest, GroundTruth, Simulation};
 
 use crate::calibrate::{self, Probe};
 use crate::stats::StreamStats;
@@ -567,6 +567,11 @@ impl StreamSink {
             let instrument = event.body.instrument().map(|i| usize::from(i.0));
             if let Some(writer) = instrument.and_then(|i| self.lobster.get_mut(i)) {
                 writer.apply(event).map_err(|(path, e)| io_error(&path, e))?;
+            } else if matches!(event.body, EventBody::Control(_)) {
+                // A halt stops every book, so every instrument's file says so.
+                for writer in &mut self.lobster {
+                    writer.apply(event).map_err(|(path, e)| io_error(&path, e))?;
+                }
             }
         }
         if let Some(table) = &mut self.events {

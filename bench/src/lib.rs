@@ -26,4 +26,5 @@ pub mod stats;
 pub mod sweep;
 pub mod thresholds;
 pub mod timeline;
+pub mod whatif;
 pub mod workload;

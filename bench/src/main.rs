@@ -218,6 +218,40 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+
+    /// Run one market under several control policies (key whitelists,
+    /// detector-driven interventions, reconciliation, halts) on the same
+    /// seeds and compare, side by side, the abuse that still succeeded,
+    /// the damage avoided and the cost to honest accounts by decoy type.
+    #[command(after_help = EXIT_CODES)]
+    Whatif(WhatifArgs),
+}
+
+/// What `surveil whatif` is asked for.
+#[derive(Debug, Args)]
+struct WhatifArgs {
+    /// A scenario file or the name of a built-in scenario.
+    #[arg(default_value = library::DEFAULT)]
+    scenario: String,
+
+    /// The policies, comma-separated: presets (none, whitelist,
+    /// interventions, all) or TOML files holding a `[policy]` section.
+    /// Damage avoided is read against the first.
+    #[arg(long, default_value = "none,whitelist,interventions,all")]
+    policies: String,
+
+    /// The seeds, as a comma-separated list or a range such as 1..5; the
+    /// scenario's own when omitted.
+    #[arg(long)]
+    seeds: Option<String>,
+
+    /// Print the comparison as JSON.
+    #[arg(long)]
+    json: bool,
+
+    /// Also write whatif.json and whatif.html into this directory.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 /// What `surveil run` is asked for.
@@ -602,7 +636,50 @@ fn execute(command: Command) -> Result<(), Failure> {
             };
             write_stdout(&text).map_err(Failure::Run)
         }
+        Command::Whatif(args) => {
+            let text = whatif_command(args)?;
+            write_stdout(&text).map_err(Failure::Run)
+        }
     }
+}
+
+/// Runs `surveil whatif` and returns what it prints.
+fn whatif_command(args: WhatifArgs) -> Result<String, Failure> {
+    let bad = |e: anyhow::Error| Failure::BadInput(e);
+    let loaded = surveil_scenarios::load(&args.scenario).map_err(|e| bad(e.into()))?;
+    let policies = args
+        .policies
+        .split(',')
+        .map(|p| surveil_scenarios::policy::load_policy(p.trim()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(e.into()))?;
+    let seeds = match &args.seeds {
+        Some(text) => seeds::parse_seeds(text).map_err(|e| bad(anyhow::anyhow!("--seeds: {e}")))?,
+        None => Vec::new(),
+    };
+    let request = surveil_bench::whatif::WhatifRequest { seeds, policies, step: None };
+    let progress = count_bar("what-if runs");
+    let report = surveil_bench::whatif::whatif(&loaded, &request, &progress)
+        .map_err(|e| bad(anyhow::anyhow!(e)))?;
+    progress.finish_and_clear();
+    let json = serde_json::to_string_pretty(&report)
+        .context("cannot encode the comparison")
+        .map_err(Failure::Run)?;
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create {}", dir.display()))
+            .map_err(Failure::Run)?;
+        let page = surveil_reports::whatif::render_whatif_page(&report);
+        html::write_atomically(&dir.join("whatif.json"), format!("{json}\n").as_bytes())
+            .and_then(|()| html::write_atomically(&dir.join("whatif.html"), page.as_bytes()))
+            .context("cannot write the what-if report")
+            .map_err(Failure::Run)?;
+    }
+    Ok(if args.json {
+        format!("{json}\n")
+    } else {
+        surveil_reports::whatif::render_whatif_table(&report)
+    })
 }
 
 /// Runs `surveil run` and returns what it prints.

@@ -39,9 +39,10 @@ use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
 /// Tells whether an event is a use of its access: every request is, while
-/// trades and decrements repeat the access of an order already seen.
+/// trades and decrements repeat the access of an order already seen, and
+/// the exchange's own controls are no request.
 pub(crate) fn is_use(event: &Event) -> bool {
-    !matches!(event.body, EventBody::Trade(_) | EventBody::Decremented(_))
+    !matches!(event.body, EventBody::Trade(_) | EventBody::Decremented(_) | EventBody::Control(_))
 }
 
 /// Parameters of [`KeyTravel`].

@@ -508,7 +508,7 @@ impl Detector for PumpGroup {
                 let (buyer, seller) = (t.buyer().access.account, t.seller().access.account);
                 self.add(now, t.instrument.0, buyer, seller, t.qty.0);
             }
-            EventBody::Decremented(_) => {}
+            EventBody::Decremented(_) | EventBody::Control(_) => {}
             body => {
                 let access = body.access();
                 self.links.observe(access.account, access.ip, access.client, &mut self.merges);

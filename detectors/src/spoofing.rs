@@ -341,8 +341,10 @@ impl Detector for SpoofCancel {
                     });
                 }
             }
-            EventBody::Rejected(_) | EventBody::CancelRejected(_) | EventBody::AmendRejected(_) => {
-            }
+            EventBody::Rejected(_)
+            | EventBody::CancelRejected(_)
+            | EventBody::AmendRejected(_)
+            | EventBody::Control(_) => {}
         }
     }
 }

@@ -161,8 +161,10 @@ impl Detector for WashPairs {
             EventBody::Decremented(d) => {
                 self.order_qty.insert(d.order, d.remaining);
             }
-            EventBody::Rejected(_) | EventBody::CancelRejected(_) | EventBody::AmendRejected(_) => {
-            }
+            EventBody::Rejected(_)
+            | EventBody::CancelRejected(_)
+            | EventBody::AmendRejected(_)
+            | EventBody::Control(_) => {}
         }
     }
 }

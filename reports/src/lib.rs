@@ -26,6 +26,7 @@ mod seeds;
 pub mod series;
 pub mod sweep;
 mod table;
+pub mod whatif;
 
 pub use document::{
     Calibration, DecoyCount, DetectorScore, EpisodeCount, FalseFlagCause, PrPoint, RunCost,

@@ -9,6 +9,7 @@
 
 pub mod library;
 mod locate;
+pub mod policy;
 pub mod schema;
 pub mod values;
 
@@ -874,6 +875,7 @@ fn to_config(s: &Scenario) -> Config {
             jump_bursters: s.decoys.jump_bursters,
             coincidental_pairs: s.decoys.coincidental_pairs,
         },
+        policy: policy::to_policy(&s.policy),
     }
 }
 

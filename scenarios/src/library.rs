@@ -13,8 +13,10 @@ pub struct Builtin {
 /// Every built-in scenario; the first is the default. Then come one
 /// scenario per kind of abuse at each stealth level, the market variants
 /// (illiquid, high automation, a long day, calm), one shaped like the
-/// reference configuration of ABIDES for comparison with it, and the quick
-/// `small`.
+/// reference configuration of ABIDES for comparison with it, the quick
+/// `small`, and the default market under each policy preset
+/// (`default-controls-none`, `-whitelist`, `-interventions`, `-all`; see
+/// [`crate::policy`]).
 pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "default", source: include_str!("../library/default.toml") },
     Builtin { name: "key_sharing-easy", source: include_str!("../library/key_sharing-easy.toml") },
@@ -53,6 +55,22 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "calm", source: include_str!("../library/calm.toml") },
     Builtin { name: "abides-rmsc04", source: include_str!("../library/abides-rmsc04.toml") },
     Builtin { name: "small", source: include_str!("../library/small.toml") },
+    Builtin {
+        name: "default-controls-none",
+        source: include_str!("../library/default-controls-none.toml"),
+    },
+    Builtin {
+        name: "default-controls-whitelist",
+        source: include_str!("../library/default-controls-whitelist.toml"),
+    },
+    Builtin {
+        name: "default-controls-interventions",
+        source: include_str!("../library/default-controls-interventions.toml"),
+    },
+    Builtin {
+        name: "default-controls-all",
+        source: include_str!("../library/default-controls-all.toml"),
+    },
 ];
 
 /// The scenario `surveil run` uses when none is named.

@@ -67,6 +67,9 @@ pub struct Scenario {
     /// Honest participants built to look like abusers.
     #[serde(default)]
     pub decoys: Decoys,
+    /// The exchange's controls; none when left out.
+    #[serde(default)]
+    pub policy: crate::policy::Policy,
 }
 
 fn default_seed() -> u64 {

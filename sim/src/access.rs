@@ -95,6 +95,20 @@ pub struct Access {
     pub client: Client,
 }
 
+impl Access {
+    /// The access record of what the exchange does by itself (its
+    /// controls, reconciliations and halts): account 0, which no
+    /// participant holds, on the web channel from address 0.0.0.0.
+    pub const EXCHANGE: Access = Access {
+        account: AccountId(0),
+        channel: Channel::Web,
+        ip: Ip(0),
+        region: RegionId(0),
+        network: Network::Home,
+        client: Client::OfficialWeb,
+    };
+}
+
 /// An index into [`REGIONS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct RegionId(pub u16);

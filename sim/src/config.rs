@@ -7,6 +7,7 @@
 
 use crate::exchange::InstrumentSpec;
 use crate::matching::SelfTradePrevention;
+use crate::policy::PolicyConfig;
 use crate::types::{Nanos, Price, Qty};
 
 /// One simulation run.
@@ -40,6 +41,8 @@ pub struct Config {
     /// Honest participants built to look like abusers, labelled in the
     /// ground truth.
     pub decoys: DecoyConfig,
+    /// The exchange's controls; all off by default.
+    pub policy: PolicyConfig,
 }
 
 /// One instrument and the market around it.

@@ -5,7 +5,9 @@
 //! the digest, so two runs agree on it exactly when their streams are equal.
 
 use crate::access::{Access, Channel, Client, Network};
-use crate::event::{CancelReason, Event, EventBody, OrderType, RejectReason};
+use crate::event::{
+    CancelReason, ControlKind, Event, EventBody, HaltCause, OrderType, RejectReason,
+};
 use crate::types::{Price, Side};
 
 /// An incremental digest of an event stream.
@@ -161,6 +163,49 @@ fn encode(event: &Event, out: &mut Record) {
                 put_access(out, &s.access);
             }
         }
+        EventBody::Control(c) => {
+            out.push(9);
+            put_control(out, c.kind);
+            put_opt(out, c.account.map(|a| u64::from(a.0)));
+            put_opt(out, c.key.map(|k| u64::from(k.0)));
+        }
+    }
+}
+
+fn put_control(out: &mut Record, kind: ControlKind) {
+    match kind {
+        ControlKind::MonitoringRaised => out.push(0),
+        ControlKind::Warned => out.push(1),
+        ControlKind::ReverificationRequired => out.push(2),
+        ControlKind::Reverified => out.push(3),
+        ControlKind::KeyExpired => out.push(4),
+        ControlKind::KeyIssued { replaces } => {
+            out.push(5);
+            out.extend_from_slice(&replaces.0.to_le_bytes());
+        }
+        ControlKind::Reconciled { accounts, discrepancies } => {
+            out.push(6);
+            out.extend_from_slice(&accounts.to_le_bytes());
+            out.extend_from_slice(&discrepancies.to_le_bytes());
+        }
+        ControlKind::Halted { cause } => {
+            out.push(7);
+            out.push(match cause {
+                HaltCause::Reconciliation => 0,
+                HaltCause::Overload => 1,
+            });
+        }
+        ControlKind::Resumed => out.push(8),
+    }
+}
+
+fn put_opt(out: &mut Record, v: Option<u64>) {
+    match v {
+        Some(v) => {
+            out.push(1);
+            put(out, v);
+        }
+        None => out.push(0),
     }
 }
 
@@ -241,5 +286,10 @@ fn reject(r: RejectReason) -> u8 {
         RejectReason::NotionalTooLarge => 8,
         RejectReason::WouldTakeLiquidity => 9,
         RejectReason::PriceRequired => 10,
+        RejectReason::NotWhitelisted => 11,
+        RejectReason::NoPermission => 12,
+        RejectReason::KeyExpired => 13,
+        RejectReason::AccountPaused => 14,
+        RejectReason::TradingHalted => 15,
     }
 }

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::access::Access;
-use crate::types::{InstrumentId, Nanos, OrderId, Price, Qty, Side};
+use crate::types::{AccountId, InstrumentId, KeyId, Nanos, OrderId, Price, Qty, Side};
 
 /// One entry of the public event stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +43,11 @@ pub enum EventBody {
     Decremented(Decremented),
     /// Two orders traded.
     Trade(Trade),
+    /// The exchange used one of its controls: an intervention on an
+    /// account or key, a reconciliation of the ledgers, a halt or a
+    /// resumption of trading. Only a scenario with a `[policy]` produces
+    /// these; see [`crate::policy`].
+    Control(Control),
 }
 
 /// How long an order may live.
@@ -123,6 +128,17 @@ pub enum RejectReason {
     WouldTakeLiquidity,
     /// A market order must be immediate: it has no price to rest at.
     PriceRequired,
+    /// The request came from an address outside the key's whitelist.
+    NotWhitelisted,
+    /// The key lacks the permission the request needs (trading, for every
+    /// order, cancel and amend).
+    NoPermission,
+    /// The key was expired by the exchange.
+    KeyExpired,
+    /// The account is paused until it completes identity re-verification.
+    AccountPaused,
+    /// Trading is halted: no new order or amend is taken; cancels are.
+    TradingHalted,
 }
 
 /// Why an order left the book without trading.
@@ -265,6 +281,64 @@ impl Trade {
     }
 }
 
+/// What the exchange did with one of its controls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ControlKind {
+    /// The account is watched more closely: its alerts are reviewed sooner.
+    MonitoringRaised,
+    /// The account received a formal warning.
+    Warned,
+    /// The account is paused until its owner re-verifies their identity.
+    ReverificationRequired,
+    /// The account completed re-verification and may trade again.
+    Reverified,
+    /// The key was expired; every later request with it is refused.
+    KeyExpired,
+    /// The owner of an expired key was issued this new key; `replaces` is
+    /// the expired one.
+    KeyIssued {
+        /// The expired key the new one replaces.
+        replaces: KeyId,
+    },
+    /// The periodic check of every account's cash and holdings against
+    /// the settlement ledger ran.
+    Reconciled {
+        /// Accounts checked.
+        accounts: u32,
+        /// Accounts whose balances disagreed.
+        discrepancies: u32,
+    },
+    /// Trading was halted.
+    Halted {
+        /// Why.
+        cause: HaltCause,
+    },
+    /// Trading resumed after a halt.
+    Resumed,
+}
+
+/// Why trading was halted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HaltCause {
+    /// A reconciliation found balances that disagree with the settlement
+    /// ledger.
+    Reconciliation,
+    /// The gateway received more requests in one window than its budget.
+    Overload,
+}
+
+/// A use of one of the exchange's controls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Control {
+    /// What was done.
+    pub kind: ControlKind,
+    /// The account it concerns, if one.
+    pub account: Option<AccountId>,
+    /// The key it concerns, if one (the new key for
+    /// [`ControlKind::KeyIssued`]).
+    pub key: Option<KeyId>,
+}
+
 impl EventBody {
     /// Returns the instrument the event concerns; refusals of cancels and
     /// amends name none and change no book.
@@ -276,7 +350,9 @@ impl EventBody {
             EventBody::Amended(e) => Some(e.instrument),
             EventBody::Decremented(e) => Some(e.instrument),
             EventBody::Trade(e) => Some(e.instrument),
-            EventBody::CancelRejected(_) | EventBody::AmendRejected(_) => None,
+            EventBody::CancelRejected(_) | EventBody::AmendRejected(_) | EventBody::Control(_) => {
+                None
+            }
         }
     }
 
@@ -291,12 +367,13 @@ impl EventBody {
             | EventBody::AmendRejected(_)
             | EventBody::Amended(_) => true,
             EventBody::Cancelled(c) => c.reason == CancelReason::Requested,
-            EventBody::Trade(_) | EventBody::Decremented(_) => false,
+            EventBody::Trade(_) | EventBody::Decremented(_) | EventBody::Control(_) => false,
         }
     }
 
     /// Returns the access record of the request behind the event; for a
-    /// trade, the taker's.
+    /// trade, the taker's; for a control, which no request is behind,
+    /// [`Access::EXCHANGE`].
     pub fn access(&self) -> &Access {
         match self {
             EventBody::Accepted(e) => &e.access,
@@ -307,6 +384,7 @@ impl EventBody {
             EventBody::AmendRejected(e) => &e.access,
             EventBody::Decremented(e) => &e.access,
             EventBody::Trade(e) => &e.taker.access,
+            EventBody::Control(_) => &Access::EXCHANGE,
         }
     }
 }

@@ -12,16 +12,17 @@ use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::access::Access;
+use crate::access::{Access, Ip};
 use crate::book::Book;
 use crate::event::{
-    Accepted, AmendRejected, Amended, CancelReason, CancelRejected, Cancelled, Decremented, Event,
-    EventBody, OrderType, RejectReason, Rejected, Trade, TradeSide,
+    Accepted, AmendRejected, Amended, CancelReason, CancelRejected, Cancelled, Control,
+    Decremented, Event, EventBody, OrderType, RejectReason, Rejected, Trade, TradeSide,
 };
 use crate::matching::{
     BookReject, CancelCause, NewOrder, Report, SelfTradePrevention, TimeInForce,
 };
-use crate::types::{AccountId, InstrumentId, Nanos, OrderId, Price, Qty, Side};
+use crate::policy::{Gate, Need, Permissions, PolicyConfig, Refusal};
+use crate::types::{AccountId, InstrumentId, KeyId, Nanos, OrderId, Price, Qty, Side};
 
 /// The static description of an instrument.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -130,6 +131,9 @@ pub struct Exchange {
     next_seq: u64,
     reports: Vec<Report>,
     events: Vec<Event>,
+    /// The controls, when a policy switches any on; `None` costs one branch
+    /// per request.
+    gate: Option<Box<Gate>>,
 }
 
 /// The order a batch of book reports is about, and who asked.
@@ -166,6 +170,68 @@ impl Exchange {
             next_seq: 0,
             reports: Vec::new(),
             events: Vec::new(),
+            gate: None,
+        }
+    }
+
+    /// Switches the controls of `policy` on, drawing from streams of
+    /// `seed`; see [`crate::policy`]. With no lever on it does nothing.
+    pub fn enable_controls(&mut self, seed: u64, policy: &PolicyConfig) {
+        if policy.is_active() {
+            self.gate = Some(Box::new(Gate::new(seed, policy)));
+        }
+    }
+
+    /// Issues a key to `owner` with the given permissions and whitelist
+    /// (the first address is the owner's own), replacing the default issue
+    /// at first use. Does nothing when no control is on.
+    pub fn issue_key(
+        &mut self,
+        key: KeyId,
+        owner: AccountId,
+        permissions: Permissions,
+        whitelist: &[Ip],
+    ) {
+        if let Some(gate) = self.gate.as_deref_mut() {
+            let actor = gate.actor;
+            gate.register(key, owner, actor, permissions, whitelist);
+        }
+    }
+
+    /// Tells whether the controls refused the last request in public;
+    /// always `false` with every control off.
+    pub fn refused_by_controls(&self) -> bool {
+        self.gate.as_deref().is_some_and(Gate::refused)
+    }
+
+    pub(crate) fn gate_mut(&mut self) -> Option<&mut Gate> {
+        self.gate.as_deref_mut()
+    }
+
+    /// Reports a control as a public event.
+    pub(crate) fn emit_control(&mut self, now: Nanos, control: Control) {
+        self.emit(now, EventBody::Control(control));
+    }
+
+    /// Runs a request through the controls; on a refusal, returns the
+    /// reason and whether it is public (`false` for a request never sent).
+    fn admit(
+        &mut self,
+        now: Nanos,
+        access: &mut Access,
+        need: Need,
+    ) -> Result<(), (RejectReason, bool)> {
+        let Some(gate) = self.gate.as_deref_mut() else { return Ok(()) };
+        let verdict = gate.admit(now, access, need);
+        let mut notices = Vec::new();
+        gate.take_notices(&mut notices);
+        for control in notices {
+            self.emit_control(now, control);
+        }
+        match verdict {
+            Ok(()) => Ok(()),
+            Err(Refusal::Public(reason)) => Err((reason, true)),
+            Err(Refusal::Silent(reason)) => Err((reason, false)),
         }
     }
 
@@ -232,6 +298,9 @@ impl Exchange {
         access: Access,
         req: OrderRequest,
     ) -> Result<Placed, RejectReason> {
+        let mut access = access;
+        let gated =
+            if self.gate.is_some() { self.admit(now, &mut access, Need::Order) } else { Ok(()) };
         let refuse = |this: &mut Exchange, reason: RejectReason| {
             let body = EventBody::Rejected(Rejected {
                 instrument: req.instrument,
@@ -245,6 +314,11 @@ impl Exchange {
             this.emit(now, body);
             Err(reason)
         };
+        match gated {
+            Ok(()) => {}
+            Err((reason, true)) => return refuse(self, reason),
+            Err((reason, false)) => return Err(reason),
+        }
         if let Err(reason) = self.validate(&req) {
             return refuse(self, reason);
         }
@@ -311,6 +385,18 @@ impl Exchange {
         access: Access,
         order: OrderId,
     ) -> Result<Qty, RejectReason> {
+        let mut access = access;
+        if self.gate.is_some() {
+            match self.admit(now, &mut access, Need::Cancel) {
+                Ok(()) => {}
+                Err((reason, true)) => {
+                    let body = EventBody::CancelRejected(CancelRejected { order, reason, access });
+                    self.emit(now, body);
+                    return Err(reason);
+                }
+                Err((reason, false)) => return Err(reason),
+            }
+        }
         let live = match self.owned(order, access) {
             Ok(live) => live,
             Err(reason) => {
@@ -357,6 +443,18 @@ impl Exchange {
         price: Price,
         qty: Qty,
     ) -> Result<Placed, RejectReason> {
+        let mut access = access;
+        if self.gate.is_some() {
+            match self.admit(now, &mut access, Need::Order) {
+                Ok(()) => {}
+                Err((reason, true)) => {
+                    let body = EventBody::AmendRejected(AmendRejected { order, reason, access });
+                    self.emit(now, body);
+                    return Err(reason);
+                }
+                Err((reason, false)) => return Err(reason),
+            }
+        }
         let checked = self.owned(order, access).and_then(|live| {
             // An amend to zero is a cancel, which needs no limits checked.
             if qty > Qty::ZERO {
@@ -429,6 +527,10 @@ impl Exchange {
                             remaining: taker_remaining,
                         },
                     };
+                    if let Some(ledger) = self.gate.as_deref_mut().and_then(|g| g.ledger.as_mut()) {
+                        let (buyer, seller) = (trade.buyer().access, trade.seller().access);
+                        ledger.fill(buyer.account, seller.account, trade.instrument, price, qty);
+                    }
                     self.emit(now, EventBody::Trade(trade));
                 }
                 Report::Rested { id, price, qty } => {

@@ -12,8 +12,10 @@ use std::collections::{BTreeMap, BinaryHeap};
 use crate::agents::Ctx;
 use crate::agents::population::{self, Participant};
 use crate::config::{Config, InstrumentConfig};
+use crate::controls::Controls;
 use crate::event::{Event, EventBody};
 use crate::exchange::{Exchange, InstrumentSpec};
+use crate::policy::Action;
 use crate::truth::{Decoy, GroundTruth, TruthRecorder};
 use crate::types::{AccountId, InstrumentId, KeyId, Nanos, OrderId};
 use crate::world::Reference;
@@ -41,6 +43,10 @@ pub struct Simulation {
     decoys: Vec<Decoy>,
     /// The instrument of every order placed in an abuse episode.
     episode_instruments: BTreeMap<OrderId, InstrumentId>,
+    /// The exchange's timed controls, when the policy switches any on.
+    controls: Option<Box<Controls>>,
+    /// Participants waking at or after this time wait for the next call.
+    stop_at: Nanos,
 }
 
 impl Simulation {
@@ -49,10 +55,13 @@ impl Simulation {
     pub fn new(config: &Config) -> Simulation {
         let population = population::build(config);
         let specs = config.instruments.iter().map(|i| i.spec.clone()).collect();
+        let mut exchange =
+            Exchange::with_self_trade_prevention(specs, config.self_trade_prevention);
+        exchange.enable_controls(config.seed, &config.policy);
         let mut sim = Simulation {
             duration: config.duration,
             now: Nanos(0),
-            exchange: Exchange::with_self_trade_prevention(specs, config.self_trade_prevention),
+            exchange,
             instruments: config.instruments.clone(),
             reference: Reference::new(
                 config.seed,
@@ -68,6 +77,8 @@ impl Simulation {
             keys: population.keys,
             decoys: population.decoys,
             episode_instruments: BTreeMap::new(),
+            controls: Controls::new(config.seed, &config.policy).map(Box::new),
+            stop_at: Nanos(u64::MAX),
         };
         for agent in 0..sim.participants.len() {
             let first = sim.participants[agent].first_wake;
@@ -106,6 +117,15 @@ impl Simulation {
                 self.queue.clear();
                 break;
             }
+            if wake.time >= self.stop_at {
+                break;
+            }
+            if let Some(controls) = self.controls.as_deref_mut() {
+                if controls.next_due() <= wake.time {
+                    controls.run_before(wake.time + Nanos(1), &mut self.exchange);
+                }
+                Controls::before_wake(&mut self.exchange, wake.agent);
+            }
             self.now = wake.time;
             self.reference.advance_to(wake.time);
 
@@ -125,7 +145,10 @@ impl Simulation {
             // followed by a push would give.
             match participant.agent.wake(&mut ctx) {
                 Some(next) => {
-                    let next = next.max(wake.time + Nanos(1));
+                    let mut next = next.max(wake.time + Nanos(1));
+                    if self.controls.is_some() {
+                        next = Controls::next_wake(&mut self.exchange, wake.time, next);
+                    }
                     let seq = self.next_wake_seq;
                     self.next_wake_seq += 1;
                     if let Some(mut top) = self.queue.peek_mut() {
@@ -140,10 +163,18 @@ impl Simulation {
             if self.truth.has_fresh_orders() {
                 self.note_episode_orders();
             }
+            let drained = out.len();
             self.exchange.drain_events(out);
+            if let Some(controls) = self.controls.as_deref_mut() {
+                controls.after_wake(&self.truth, &mut self.exchange, &out[drained..]);
+            }
             if out.len() - start >= target {
                 return true;
             }
+        }
+        if let Some(controls) = self.controls.as_deref_mut() {
+            let limit = if self.queue.is_empty() { self.duration } else { self.stop_at };
+            controls.run_before(limit.min(self.duration), &mut self.exchange);
         }
         self.exchange.drain_events(out);
         if self.queue.is_empty() {
@@ -177,8 +208,36 @@ impl Simulation {
         }
     }
 
+    /// Runs every participant who wakes before `until` (and every control
+    /// due before it), appends the events to `out`, and returns `false`
+    /// once the session is over. Nothing at or after `until` has happened
+    /// yet, so an action applied for `until` or later takes effect exactly
+    /// when asked, however the run was divided.
+    pub fn run_until(&mut self, out: &mut Vec<Event>, until: Nanos) -> bool {
+        self.stop_at = until;
+        self.next_batch(out, usize::MAX);
+        self.stop_at = Nanos(u64::MAX);
+        !self.queue.is_empty()
+    }
+
+    /// Takes an action on an account or key at `at` (no earlier than the
+    /// time reached so far); see [`crate::policy`]. Returns `false`, and
+    /// does nothing, when the scenario's policy takes no actions.
+    pub fn apply(&mut self, action: Action, at: Nanos) -> bool {
+        let at = at.max(self.now);
+        self.controls.as_deref_mut().is_some_and(|c| c.apply(action, at))
+    }
+
+    /// Returns the exchange, for issuing keys by hand and for tests.
+    pub fn exchange_mut(&mut self) -> &mut Exchange {
+        &mut self.exchange
+    }
+
     /// Ends the run and returns its ground truth.
-    pub fn finish(self) -> GroundTruth {
+    pub fn finish(mut self) -> GroundTruth {
+        if let Some(controls) = self.controls.take() {
+            self.keys.extend(controls.issued.iter().copied());
+        }
         self.truth.finish(self.accounts, self.keys, self.decoys)
     }
 

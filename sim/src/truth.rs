@@ -256,6 +256,18 @@ impl TruthRecorder {
         e.last = e.last.max(now);
     }
 
+    /// Records a request of the episode from `ip` that the exchange's
+    /// controls refused at `now`: a public event too, so the first one is
+    /// evidence when no order came before it.
+    pub fn attempt(&mut self, episode: EpisodeHandle, ip: Ip, now: Nanos) {
+        let e = &mut self.episodes[episode.0];
+        e.first_evidence.get_or_insert(now);
+        if !e.ips.contains(&ip) {
+            e.ips.push(ip);
+        }
+        e.last = e.last.max(now);
+    }
+
     /// Records other public activity of the episode at `now` (a cancel, a
     /// trade), which extends its end.
     pub fn activity(&mut self, episode: EpisodeHandle, now: Nanos) {
@@ -277,6 +289,18 @@ impl TruthRecorder {
     /// Records the episode's payoff; only the first call counts.
     pub fn payoff(&mut self, episode: EpisodeHandle, now: Nanos) {
         self.episodes[episode.0].payoff.get_or_insert(now);
+    }
+
+    /// Returns the number of episodes opened so far.
+    pub(crate) fn opened(&self) -> usize {
+        self.episodes.len()
+    }
+
+    /// Returns the accounts of the episodes opened from index `from` on.
+    pub(crate) fn accounts_since(&self, from: usize) -> impl Iterator<Item = AccountId> + '_ {
+        self.episodes[from.min(self.episodes.len())..]
+            .iter()
+            .flat_map(|e| e.accounts.iter().copied())
     }
 
     /// Finishes recording, adding the decoys labelled when the population

@@ -15,8 +15,8 @@
 
 use surveil_sim::access::REGIONS;
 use surveil_sim::event::{
-    Accepted, AmendRejected, Amended, CancelReason, CancelRejected, Cancelled, Decremented,
-    OrderType, RejectReason, Rejected, Trade, TradeSide,
+    Accepted, AmendRejected, Amended, CancelReason, CancelRejected, Cancelled, Control,
+    ControlKind, Decremented, HaltCause, OrderType, RejectReason, Rejected, Trade, TradeSide,
 };
 use surveil_sim::{
     Access, AccountId, Channel, Client, Event, EventBody, InstrumentId, Ip, KeyId, Nanos, Network,
@@ -35,6 +35,21 @@ pub const TYPES: &[&str] = &[
     "amend_rejected",
     "decremented",
     "trade",
+    "control",
+];
+
+/// The exchange's controls, as the `control` column names them.
+pub const CONTROLS: &[&str] = &[
+    "monitoring_raised",
+    "warned",
+    "reverification_required",
+    "reverified",
+    "key_expired",
+    "key_issued",
+    "reconciled",
+    "halted_reconciliation",
+    "halted_overload",
+    "resumed",
 ];
 
 /// Sides.
@@ -57,6 +72,11 @@ pub const REJECT_REASONS: &[&str] = &[
     "notional_too_large",
     "would_take_liquidity",
     "price_required",
+    "not_whitelisted",
+    "no_permission",
+    "key_expired",
+    "account_paused",
+    "trading_halted",
 ];
 
 /// Why an order left the book without trading.
@@ -106,7 +126,7 @@ pub const EVENTS: Schema = Schema {
             ColumnType::Dict(TYPES),
             false,
             "",
-            "what happened: accepted, rejected (an order refused), cancelled (an order left the book without trading), cancel_rejected, amended, amend_rejected, decremented (self-trade prevention took quantity off an order), trade"
+            "what happened: accepted, rejected (an order refused), cancelled (an order left the book without trading), cancel_rejected, amended, amend_rejected, decremented (self-trade prevention took quantity off an order), trade, control (the exchange used one of its controls; only with a `[policy]`)"
         ),
         col!(
             "instrument",
@@ -286,6 +306,34 @@ pub const EVENTS: Schema = Schema {
             "",
             "trade only: the resting order's client index or fingerprint"
         ),
+        col!(
+            "control",
+            ColumnType::Dict(CONTROLS),
+            true,
+            "",
+            "control only: what the exchange did; the account it concerns is in `account` (0 for the whole market) and the key in `key`"
+        ),
+        col!(
+            "replaces_key",
+            ColumnType::U32,
+            true,
+            "",
+            "control key_issued only: the expired key the new one replaces"
+        ),
+        col!(
+            "accounts_checked",
+            ColumnType::U32,
+            true,
+            "",
+            "control reconciled only: accounts whose balances were checked"
+        ),
+        col!(
+            "discrepancies",
+            ColumnType::U32,
+            true,
+            "",
+            "control reconciled only: accounts whose balances disagreed with the settlement ledger"
+        ),
     ],
 };
 
@@ -307,6 +355,10 @@ const ACCESS: usize = 13;
 const MAKER_ORDER: usize = 21;
 const MAKER_REMAINING: usize = 22;
 const MAKER_ACCESS: usize = 23;
+const CONTROL: usize = 31;
+const REPLACES: usize = 32;
+const CHECKED: usize = 33;
+const DISCREPANCIES: usize = 34;
 
 /// The access columns, relative to the first of them.
 const ACCOUNT: usize = 0;
@@ -331,6 +383,10 @@ struct Row {
     reject: Option<u8>,
     cancel: Option<u8>,
     priority_kept: Option<bool>,
+    control: Option<u8>,
+    replaces: Option<u32>,
+    checked: Option<u32>,
+    discrepancies: Option<u32>,
 }
 
 /// Appends events to a batch of the `events` table.
@@ -350,14 +406,76 @@ pub fn encode(events: &[Event], out: &mut Columns) {
         out.dicts(REJECT).push(row.reject);
         out.dicts(CANCEL).push(row.cancel);
         out.bools(PRIORITY).push(row.priority_kept);
-        push_access(out, ACCESS, Some(access));
+        push_access(out, ACCESS, Some(&access));
         out.u64s(MAKER_ORDER).push(maker.map(|m| m.order.0));
         out.i64s(MAKER_REMAINING).push(maker.map(|m| m.remaining.0));
         push_access(out, MAKER_ACCESS, maker.map(|m| &m.access));
+        out.dicts(CONTROL).push(row.control);
+        out.u32s(REPLACES).push(row.replaces);
+        out.u32s(CHECKED).push(row.checked);
+        out.u32s(DISCREPANCIES).push(row.discrepancies);
     }
 }
 
-fn fields(body: &EventBody) -> (u8, Row, &Access, Option<&TradeSide>) {
+/// The access columns of a control: the exchange's own record, with the
+/// account and key the control concerns.
+fn control_access(c: &Control) -> Access {
+    let mut access = Access::EXCHANGE;
+    access.account = c.account.unwrap_or(Access::EXCHANGE.account);
+    if let Some(key) = c.key {
+        access.channel = Channel::Api(key);
+    }
+    access
+}
+
+fn control_row(c: &Control) -> Row {
+    let (code, replaces, checked, discrepancies) = match c.kind {
+        ControlKind::MonitoringRaised => (0, None, None, None),
+        ControlKind::Warned => (1, None, None, None),
+        ControlKind::ReverificationRequired => (2, None, None, None),
+        ControlKind::Reverified => (3, None, None, None),
+        ControlKind::KeyExpired => (4, None, None, None),
+        ControlKind::KeyIssued { replaces } => (5, Some(replaces.0), None, None),
+        ControlKind::Reconciled { accounts, discrepancies } => {
+            (6, None, Some(accounts), Some(discrepancies))
+        }
+        ControlKind::Halted { cause: HaltCause::Reconciliation } => (7, None, None, None),
+        ControlKind::Halted { cause: HaltCause::Overload } => (8, None, None, None),
+        ControlKind::Resumed => (9, None, None, None),
+    };
+    Row { control: Some(code), replaces, checked, discrepancies, ..Row::default() }
+}
+
+/// Reads a control back from its row.
+fn decode_control(
+    columns: &Columns,
+    i: usize,
+    access: &Access,
+    ty: &str,
+) -> Result<EventBody, RowError> {
+    let code = required(columns.dict_at(CONTROL, i), CONTROL, ty)?;
+    let kind = match code {
+        0 => ControlKind::MonitoringRaised,
+        1 => ControlKind::Warned,
+        2 => ControlKind::ReverificationRequired,
+        3 => ControlKind::Reverified,
+        4 => ControlKind::KeyExpired,
+        5 => ControlKind::KeyIssued {
+            replaces: KeyId(required(columns.u32_at(REPLACES, i), REPLACES, ty)?),
+        },
+        6 => ControlKind::Reconciled {
+            accounts: required(columns.u32_at(CHECKED, i), CHECKED, ty)?,
+            discrepancies: required(columns.u32_at(DISCREPANCIES, i), DISCREPANCIES, ty)?,
+        },
+        7 => ControlKind::Halted { cause: HaltCause::Reconciliation },
+        8 => ControlKind::Halted { cause: HaltCause::Overload },
+        _ => ControlKind::Resumed,
+    };
+    let account = (access.account != Access::EXCHANGE.account).then_some(access.account);
+    Ok(EventBody::Control(Control { kind, account, key: access.channel.key() }))
+}
+
+fn fields(body: &EventBody) -> (u8, Row, Access, Option<&TradeSide>) {
     let side = |s: Side| Some(side_code(s));
     let price = |p: Option<Price>| p.map(|p| p.0);
     match body {
@@ -371,7 +489,7 @@ fn fields(body: &EventBody) -> (u8, Row, &Access, Option<&TradeSide>) {
                 qty: Some(e.qty.0),
                 ..Row::default()
             };
-            (0, row, &e.access, None)
+            (0, row, e.access, None)
         }
         EventBody::Rejected(e) => {
             let row = Row {
@@ -383,7 +501,7 @@ fn fields(body: &EventBody) -> (u8, Row, &Access, Option<&TradeSide>) {
                 reject: Some(reject_code(e.reason)),
                 ..Row::default()
             };
-            (1, row, &e.access, None)
+            (1, row, e.access, None)
         }
         EventBody::Cancelled(e) => {
             let row = Row {
@@ -395,7 +513,7 @@ fn fields(body: &EventBody) -> (u8, Row, &Access, Option<&TradeSide>) {
                 cancel: Some(cancel_code(e.reason)),
                 ..Row::default()
             };
-            (2, row, &e.access, None)
+            (2, row, e.access, None)
         }
         EventBody::CancelRejected(e) => {
             let row = Row {
@@ -403,7 +521,7 @@ fn fields(body: &EventBody) -> (u8, Row, &Access, Option<&TradeSide>) {
                 reject: Some(reject_code(e.reason)),
                 ..Row::default()
             };
-            (3, row, &e.access, None)
+            (3, row, e.access, None)
         }
         EventBody::Amended(e) => {
             let row = Row {
@@ -415,7 +533,7 @@ fn fields(body: &EventBody) -> (u8, Row, &Access, Option<&TradeSide>) {
                 priority_kept: Some(e.priority_kept),
                 ..Row::default()
             };
-            (4, row, &e.access, None)
+            (4, row, e.access, None)
         }
         EventBody::AmendRejected(e) => {
             let row = Row {
@@ -423,7 +541,7 @@ fn fields(body: &EventBody) -> (u8, Row, &Access, Option<&TradeSide>) {
                 reject: Some(reject_code(e.reason)),
                 ..Row::default()
             };
-            (5, row, &e.access, None)
+            (5, row, e.access, None)
         }
         EventBody::Decremented(e) => {
             let row = Row {
@@ -434,7 +552,7 @@ fn fields(body: &EventBody) -> (u8, Row, &Access, Option<&TradeSide>) {
                 remaining: Some(e.remaining.0),
                 ..Row::default()
             };
-            (6, row, &e.access, None)
+            (6, row, e.access, None)
         }
         EventBody::Trade(t) => {
             let row = Row {
@@ -446,8 +564,9 @@ fn fields(body: &EventBody) -> (u8, Row, &Access, Option<&TradeSide>) {
                 remaining: Some(t.taker.remaining.0),
                 ..Row::default()
             };
-            (7, row, &t.taker.access, Some(&t.maker))
+            (7, row, t.taker.access, Some(&t.maker))
         }
+        EventBody::Control(c) => (8, control_row(c), control_access(c), None),
     }
 }
 
@@ -496,7 +615,7 @@ fn order_type_code(t: OrderType) -> u8 {
     }
 }
 
-const REJECT_ORDER: [RejectReason; 11] = [
+const REJECT_ORDER: [RejectReason; 16] = [
     RejectReason::UnknownInstrument,
     RejectReason::QtyOutOfRange,
     RejectReason::PriceOutOfRange,
@@ -508,6 +627,11 @@ const REJECT_ORDER: [RejectReason; 11] = [
     RejectReason::NotionalTooLarge,
     RejectReason::WouldTakeLiquidity,
     RejectReason::PriceRequired,
+    RejectReason::NotWhitelisted,
+    RejectReason::NoPermission,
+    RejectReason::KeyExpired,
+    RejectReason::AccountPaused,
+    RejectReason::TradingHalted,
 ];
 
 const CANCEL_ORDER: [CancelReason; 4] = [
@@ -561,7 +685,7 @@ pub fn decode(columns: &Columns, i: usize) -> Result<Event, RowError> {
     let instrument = || -> Result<InstrumentId, RowError> {
         columns.u16_at(INSTRUMENT, i).map(InstrumentId).ok_or_else(|| need(name(INSTRUMENT), ty))
     };
-    let instrument = if matches!(code, 3 | 5) { InstrumentId(0) } else { instrument()? };
+    let instrument = if matches!(code, 3 | 5 | 8) { InstrumentId(0) } else { instrument()? };
     let order = columns.u64_at(ORDER, i).map(OrderId);
     let side = columns.dict_at(SIDE, i).map(|s| if s == 0 { Side::Buy } else { Side::Sell });
     let order_type = columns.dict_at(ORDER_TYPE, i).map(|t| ORDER_TYPE_ORDER[usize::from(t)]);
@@ -628,6 +752,7 @@ pub fn decode(columns: &Columns, i: usize) -> Result<Event, RowError> {
             remaining: required(remaining, REMAINING, ty)?,
             access,
         }),
+        8 => decode_control(columns, i, &access, ty)?,
         _ => {
             let maker_order = columns.u64_at(MAKER_ORDER, i).map(OrderId);
             let maker_remaining = columns.i64_at(MAKER_REMAINING, i).map(Qty);
@@ -702,4 +827,69 @@ fn read_access(columns: &Columns, at: usize, i: usize) -> Result<Option<Access>,
         _ => Client::Unknown(client_id.ok_or_else(|| need(CLIENT_ID))?),
     };
     Ok(Some(Access { account: AccountId(account), channel, ip, region, network, client }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Controls and the refusals they cause read back as the very same
+    /// events, so a dataset of a run with a policy digests as the run did.
+    #[test]
+    fn controls_and_their_refusals_read_back_unchanged() {
+        let access = Access {
+            account: AccountId(123_456),
+            channel: Channel::Api(KeyId(2_000_001)),
+            ip: Ip(0x0B00_0001),
+            region: RegionId(4),
+            network: Network::Cloud,
+            client: Client::Unknown(77),
+        };
+        let bodies = [
+            EventBody::Rejected(Rejected {
+                instrument: InstrumentId(1),
+                side: Side::Sell,
+                order_type: OrderType::Limit,
+                price: Some(Price(100)),
+                qty: Qty(3),
+                reason: RejectReason::NotWhitelisted,
+                access,
+            }),
+            EventBody::CancelRejected(CancelRejected {
+                order: OrderId(9),
+                reason: RejectReason::KeyExpired,
+                access,
+            }),
+            EventBody::Control(Control {
+                kind: ControlKind::KeyIssued { replaces: KeyId(2_000_001) },
+                account: Some(AccountId(123_456)),
+                key: Some(KeyId(1_000_000_000)),
+            }),
+            EventBody::Control(Control {
+                kind: ControlKind::Reconciled { accounts: 2_600, discrepancies: 1 },
+                account: None,
+                key: None,
+            }),
+            EventBody::Control(Control {
+                kind: ControlKind::Halted { cause: HaltCause::Overload },
+                account: None,
+                key: None,
+            }),
+            EventBody::Control(Control {
+                kind: ControlKind::Warned,
+                account: Some(AccountId(5)),
+                key: None,
+            }),
+        ];
+        let events: Vec<Event> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, &body)| Event { seq: i as u64, time: Nanos(10 * i as u64), body })
+            .collect();
+        let mut columns = EVENTS.empty();
+        encode(&events, &mut columns);
+        for (i, event) in events.iter().enumerate() {
+            assert_eq!(decode(&columns, i).as_ref(), Ok(event), "row {i}");
+        }
+    }
 }

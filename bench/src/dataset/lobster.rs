@@ -11,7 +11,11 @@
 //! off an order that stays is a partial cancellation (type 2), and so is
 //! an amend that keeps its place; an amend that loses it is a deletion
 //! followed by a new order. Refusals and the unfilled remainders of
-//! immediate orders never touch the book and have no message.
+//! immediate orders never touch the book and have no message. Of the
+//! exchange's controls, a halt and a resumption of trading are LOBSTER's
+//! type 7 (price -1 and 1) in every instrument's file; the others
+//! (warnings, pauses, key expiries, reconciliations) change no book and
+//! have no message.
 //!
 //! Times are seconds after the session opened (LOBSTER's "seconds after
 //! midnight", with the session opening at midnight), prices are the
@@ -23,10 +27,10 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use surveil_sim::book::Book;
-use surveil_sim::event::OrderType;
+use surveil_sim::event::{ControlKind, OrderType};
 use surveil_sim::{Event, EventBody, Nanos, OrderId, Price, Qty, Side};
 
-use crate::replay::lobster::{EMPTY_ASK, EMPTY_BID, Message, MessageKind};
+use crate::replay::lobster::{EMPTY_ASK, EMPTY_BID, HaltSignal, Message, MessageKind};
 
 /// The order book depth written when none is asked for.
 pub const DEFAULT_DEPTH: usize = 10;
@@ -179,6 +183,18 @@ impl LobsterWriter {
                         rests: true,
                     });
                 }
+            }
+            EventBody::Control(c) => {
+                // LOBSTER's type 7 carries halts and resumptions, in the
+                // price field; the other controls change no book and have
+                // no LOBSTER message.
+                let signal = match c.kind {
+                    ControlKind::Halted { .. } => (HaltSignal::Halt, Price(-1)),
+                    ControlKind::Resumed => (HaltSignal::TradingResumes, Price(1)),
+                    _ => return Ok(()),
+                };
+                let kind = MessageKind::Halt(signal.0);
+                self.emit(event.time, kind, OrderId(0), Qty::ZERO, signal.1, Side::Buy)?;
             }
             EventBody::Rejected(_) | EventBody::CancelRejected(_) | EventBody::AmendRejected(_) => {
             }

@@ -258,8 +258,10 @@ impl Rebuild {
                     });
                 }
             }
-            EventBody::Rejected(_) | EventBody::CancelRejected(_) | EventBody::AmendRejected(_) => {
-            }
+            EventBody::Rejected(_)
+            | EventBody::CancelRejected(_)
+            | EventBody::AmendRejected(_)
+            | EventBody::Control(_) => {}
         }
     }
 

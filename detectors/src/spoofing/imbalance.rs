@@ -252,8 +252,10 @@ impl Detector for SpoofImbalance {
             EventBody::Cancelled(c) => self.reduce(c.order, 0),
             EventBody::Decremented(d) => self.reduce(d.order, d.remaining.0),
             EventBody::Amended(a) => self.reduce(a.order, a.qty.0),
-            EventBody::Rejected(_) | EventBody::CancelRejected(_) | EventBody::AmendRejected(_) => {
-            }
+            EventBody::Rejected(_)
+            | EventBody::CancelRejected(_)
+            | EventBody::AmendRejected(_)
+            | EventBody::Control(_) => {}
         }
     }
 }

@@ -307,7 +307,10 @@ impl GatewayHarness {
                 EventBody::Rejected(_) => {}
                 EventBody::CancelRejected(refused) => self.touched.push(refused.order),
                 // This audit sends neither amends nor self-trades.
-                EventBody::Amended(_) | EventBody::AmendRejected(_) | EventBody::Decremented(_) => {
+                EventBody::Amended(_)
+                | EventBody::AmendRejected(_)
+                | EventBody::Decremented(_)
+                | EventBody::Control(_) => {
                     return Err(format!("unexpected {body:?}"));
                 }
             }

@@ -133,6 +133,10 @@ impl Agent for KeySharingOperator {
                 let due = now + ctx.exp(Nanos::from_secs(20));
                 self.open.push((placed.id, due, access));
             }
+        } else if ctx.exchange.refused_by_controls() {
+            // A key whitelist or an expiry kept the operator out: the
+            // refusals are its public trace.
+            ctx.truth.attempt(episode, access.ip, now);
         }
 
         let next = now + ctx.exp(self.order_gap);
