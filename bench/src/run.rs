@@ -287,6 +287,7 @@ pub fn assemble_with(
         decoys,
         grace_ms: loaded.grace.as_millis_f64(),
         detectors,
+        controls: output.stats.controls.summary(),
         cost: RunCost {
             sim_seconds: output.sim_busy.as_secs_f64(),
             events_per_sec: output.stats.events as f64 / output.sim_busy.as_secs_f64().max(1e-9),

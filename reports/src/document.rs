@@ -55,12 +55,64 @@ pub struct RunReport {
     pub grace_ms: f64,
     /// One score per detector and abuse kind it reports on.
     pub detectors: Vec<DetectorScore>,
+    /// What the exchange's controls did: refusals, interventions,
+    /// reconciliations and halts. Left out of the document when the
+    /// scenario's policy switched no control on, or none acted.
+    #[serde(default, skip_serializing_if = "ControlSummary::is_empty")]
+    pub controls: ControlSummary,
     /// What the run cost in wall-clock time.
     pub cost: RunCost,
     /// The data behind the HTML report's charts; empty in documents
     /// written before charts existed.
     #[serde(default)]
     pub charts: ChartData,
+}
+
+/// What the exchange's controls did over a run, counted from the public
+/// stream.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ControlSummary {
+    /// Requests refused by a control, per refusal reason (`not_whitelisted`,
+    /// `no_permission`, `key_expired`, `account_paused`, `trading_halted`),
+    /// in that order, reasons that never occurred left out.
+    pub refusals: Vec<NamedCount>,
+    /// Control events per kind (`warned`, `key_expired`, `reconciled`,
+    /// ...), in the order of the events table's `control` column, kinds
+    /// that never occurred left out.
+    pub actions: Vec<NamedCount>,
+    /// Accounts whose balances disagreed with the settlement ledger, over
+    /// every reconciliation.
+    pub discrepancies: u64,
+    /// Every halt of trading, in order.
+    pub halts: Vec<Halt>,
+}
+
+impl ControlSummary {
+    /// Tells whether no control acted.
+    pub fn is_empty(&self) -> bool {
+        self.refusals.is_empty() && self.actions.is_empty() && self.halts.is_empty()
+    }
+}
+
+/// A count under a name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedCount {
+    /// What is counted.
+    pub name: String,
+    /// How many.
+    pub count: u64,
+}
+
+/// One halt of trading.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Halt {
+    /// Why: `reconciliation` or `overload`.
+    pub cause: String,
+    /// When it began, in seconds of simulated time.
+    pub start_s: f64,
+    /// When trading resumed, or `None` when it was still halted at the
+    /// session's end.
+    pub end_s: Option<f64>,
 }
 
 /// How a run met its scenario's target API share: by scaling retail order
@@ -406,6 +458,7 @@ pub(crate) mod tests {
                 score("cancel_ratio", "spoofing", 0.01),
                 score("self_trade", "wash_trading", 0.02),
             ],
+            controls: ControlSummary::default(),
             cost: RunCost {
                 sim_seconds: 1.5,
                 events_per_sec: 823_044.7,

@@ -29,8 +29,8 @@ mod table;
 pub mod whatif;
 
 pub use document::{
-    Calibration, DecoyCount, DetectorScore, EpisodeCount, FalseFlagCause, PrPoint, RunCost,
-    RunReport,
+    Calibration, ControlSummary, DecoyCount, DetectorScore, EpisodeCount, FalseFlagCause, Halt,
+    NamedCount, PrPoint, RunCost, RunReport,
 };
 pub use error::ReportError;
 pub use seeds::{Interval, SeedSummary, SeedsReport, t_quantile_95};

@@ -133,7 +133,39 @@ fn summary(report: &RunReport) -> String {
         );
     }
     let _ = writeln!(out, "decoys     {decoys}");
+    write_controls(&mut out, &report.controls);
     out
+}
+
+/// Writes what the exchange's controls did, when any acted.
+fn write_controls(out: &mut String, c: &crate::ControlSummary) {
+    if c.is_empty() {
+        return;
+    }
+    let list = |counts: &[crate::NamedCount]| {
+        if counts.is_empty() {
+            "none".to_owned()
+        } else {
+            counts.iter().map(|n| format!("{} {}", n.name, n.count)).collect::<Vec<_>>().join(", ")
+        }
+    };
+    let _ = writeln!(out, "refused    {} (by the exchange's controls)", list(&c.refusals));
+    let _ = write!(out, "controls   {}", list(&c.actions));
+    if c.actions.iter().any(|a| a.name == "reconciled") {
+        let _ = write!(out, "; {} discrepancies found", c.discrepancies);
+    }
+    let _ = writeln!(out);
+    if !c.halts.is_empty() {
+        let halts: Vec<String> = c
+            .halts
+            .iter()
+            .map(|h| match h.end_s {
+                Some(end) => format!("{} {:.1}-{:.1} s", h.cause, h.start_s, end),
+                None => format!("{} from {:.1} s to the close", h.cause, h.start_s),
+            })
+            .collect();
+        let _ = writeln!(out, "halts      {}", halts.join(", "));
+    }
 }
 
 /// The kinds with episodes that no detector but the null and random floors
@@ -369,6 +401,36 @@ mod tests {
         let mut doc = report();
         doc.decoys.clear();
         assert!(render_table(&doc).contains("decoys     none\n"));
+    }
+
+    #[test]
+    fn summary_shows_controls_only_when_they_acted() {
+        let text = render_table(&report());
+        assert!(!text.contains("controls"), "{text}");
+
+        let mut doc = report();
+        let count = |name: &str, count| crate::NamedCount { name: name.to_owned(), count };
+        doc.controls = crate::ControlSummary {
+            refusals: vec![count("not_whitelisted", 12), count("trading_halted", 40)],
+            actions: vec![count("reconciled", 4), count("halted_overload", 1), count("resumed", 1)],
+            discrepancies: 0,
+            halts: vec![
+                crate::Halt { cause: "overload".to_owned(), start_s: 600.25, end_s: Some(661.0) },
+                crate::Halt { cause: "reconciliation".to_owned(), start_s: 900.0, end_s: None },
+            ],
+        };
+        let text = render_table(&doc);
+        assert!(text.contains("refused    not_whitelisted 12, trading_halted 40 (by"), "{text}");
+        assert!(
+            text.contains("controls   reconciled 4, halted_overload 1, resumed 1; 0 discrepancies"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "halts      overload 600.2-661.0 s, reconciliation from 900.0 s to the close"
+            ),
+            "{text}"
+        );
     }
 
     /// Returns the lines of the table of false flags by cause.

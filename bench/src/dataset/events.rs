@@ -428,22 +428,31 @@ fn control_access(c: &Control) -> Access {
     access
 }
 
+/// Returns the position of a control's kind in [`CONTROLS`].
+pub(crate) fn control_code(kind: ControlKind) -> u8 {
+    match kind {
+        ControlKind::MonitoringRaised => 0,
+        ControlKind::Warned => 1,
+        ControlKind::ReverificationRequired => 2,
+        ControlKind::Reverified => 3,
+        ControlKind::KeyExpired => 4,
+        ControlKind::KeyIssued { .. } => 5,
+        ControlKind::Reconciled { .. } => 6,
+        ControlKind::Halted { cause: HaltCause::Reconciliation } => 7,
+        ControlKind::Halted { cause: HaltCause::Overload } => 8,
+        ControlKind::Resumed => 9,
+    }
+}
+
 fn control_row(c: &Control) -> Row {
-    let (code, replaces, checked, discrepancies) = match c.kind {
-        ControlKind::MonitoringRaised => (0, None, None, None),
-        ControlKind::Warned => (1, None, None, None),
-        ControlKind::ReverificationRequired => (2, None, None, None),
-        ControlKind::Reverified => (3, None, None, None),
-        ControlKind::KeyExpired => (4, None, None, None),
-        ControlKind::KeyIssued { replaces } => (5, Some(replaces.0), None, None),
+    let (replaces, checked, discrepancies) = match c.kind {
+        ControlKind::KeyIssued { replaces } => (Some(replaces.0), None, None),
         ControlKind::Reconciled { accounts, discrepancies } => {
-            (6, None, Some(accounts), Some(discrepancies))
+            (None, Some(accounts), Some(discrepancies))
         }
-        ControlKind::Halted { cause: HaltCause::Reconciliation } => (7, None, None, None),
-        ControlKind::Halted { cause: HaltCause::Overload } => (8, None, None, None),
-        ControlKind::Resumed => (9, None, None, None),
+        _ => (None, None, None),
     };
-    Row { control: Some(code), replaces, checked, discrepancies, ..Row::default() }
+    Row { control: Some(control_code(c.kind)), replaces, checked, discrepancies, ..Row::default() }
 }
 
 /// Reads a control back from its row.
@@ -649,7 +658,8 @@ const ORDER_TYPE_ORDER: [OrderType; 5] = [
     OrderType::Market,
 ];
 
-fn reject_code(r: RejectReason) -> u8 {
+/// Returns the position of a refusal reason in [`REJECT_REASONS`].
+pub(crate) fn reject_code(r: RejectReason) -> u8 {
     REJECT_ORDER.iter().position(|x| *x == r).unwrap_or(0) as u8
 }
 
