@@ -38,6 +38,14 @@ pub enum ScenarioError {
         /// What the system said.
         message: String,
     },
+    /// A policy file could not be read, or names no file and no preset.
+    #[error("{file}: cannot read the policy: {message}")]
+    PolicyRead {
+        /// The path or name given.
+        file: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A value is malformed, out of range, or inconsistent with another.
     #[error("{file}:{line}:{column}: {}{message}", field_label(.field))]
     Invalid {

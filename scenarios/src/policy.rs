@@ -223,7 +223,7 @@ struct PolicyFile {
 pub fn load_policy(name_or_path: &str) -> Result<PolicyConfig, ScenarioError> {
     let path = std::path::Path::new(name_or_path);
     let (source, file, default_name) = if path.is_file() {
-        let source = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
+        let source = std::fs::read_to_string(path).map_err(|e| ScenarioError::PolicyRead {
             file: name_or_path.to_owned(),
             message: e.to_string(),
         })?;
@@ -233,7 +233,7 @@ pub fn load_policy(name_or_path: &str) -> Result<PolicyConfig, ScenarioError> {
         ((*source).to_owned(), format!("<policy {name}>"), (*name).to_owned())
     } else {
         let names: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
-        return Err(ScenarioError::Read {
+        return Err(ScenarioError::PolicyRead {
             file: name_or_path.to_owned(),
             message: format!(
                 "no policy file or preset of that name; the presets are {}",
