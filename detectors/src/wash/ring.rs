@@ -17,13 +17,15 @@
 //! largest member's net share, between 0 and 1: a perfectly closed ring
 //! with flat positions scores 1.
 //!
-//! The trading graph (each account's volume on an instrument and the
-//! accounts it traded with) is kept fill by fill as trades enter and leave
-//! the window. Only a group that traded since the last check can alert, so
-//! a check walks the graph from the accounts of the fills since then and
-//! costs in proportion to them and their groups, not to the window. The
-//! groups are not kept between checks: a link leaving the window can split
-//! one, which a union-find cannot undo.
+//! The trading graph (each account's volume on an instrument, the
+//! accounts it traded with, and whether it is flat and busy enough to be
+//! judged) is kept fill by fill as trades enter and leave the window. Only
+//! a group that traded since the last check can alert, so a check walks
+//! the graph from the judged accounts that traded since then, and costs in
+//! proportion to the judged accounts and their groups, not to every
+//! account and pair of the window. The groups themselves are found afresh
+//! at each check: a link leaving the window can split one, which a
+//! union-find cannot undo.
 
 use std::collections::VecDeque;
 
@@ -54,6 +56,17 @@ struct Flow {
     /// (itself included when it traded with itself): its links in the
     /// trading graph, kept as fills arrive and leave.
     counterparties: Vec<AccountId>,
+    /// The time of the account's latest fill in the window.
+    last: Nanos,
+}
+
+impl Flow {
+    /// Tells whether the account is busy and flat enough to be judged.
+    fn judged(&self, min_volume: i64, max_net_share: f64) -> bool {
+        let gross = self.bought + self.sold;
+        gross >= min_volume
+            && ((self.bought - self.sold).abs() as f64) <= max_net_share * gross as f64
+    }
 }
 
 /// Closed groups of accounts with flat positions.
@@ -72,8 +85,14 @@ pub struct WashRing {
     /// the groups it finds.
     flows: FxHashMap<Node, Flow>,
     pairs: FxHashMap<(InstrumentId, AccountId, AccountId), i64>,
-    /// Reused by every check: the accounts already placed in a group.
+    /// The accounts busy and flat enough to be judged, kept as their flows
+    /// change. Iterated at a check, but only to find groups, which are
+    /// sorted before they alert.
+    candidates: FxHashSet<Node>,
+    /// Reused by every check: the accounts already placed in a group, and
+    /// the candidates that traded since the last check.
     seen: FxHashSet<Node>,
+    recent: Vec<Node>,
     next_check: Nanos,
     alerted: Cooldowns,
 }
@@ -147,17 +166,25 @@ impl WashRing {
             fills: VecDeque::new(),
             flows: FxHashMap::default(),
             pairs: FxHashMap::default(),
+            candidates: FxHashSet::default(),
             seen: FxHashSet::default(),
+            recent: Vec::new(),
             next_check: Nanos(0),
             alerted: Cooldowns::default(),
         }
     }
 
     fn add(&mut self, fill: &Fill) {
-        let buyer = self.flows.entry((fill.instrument, fill.buyer)).or_default();
-        buyer.bought += fill.qty;
-        let seller = self.flows.entry((fill.instrument, fill.seller)).or_default();
-        seller.sold += fill.qty;
+        for (account, bought, sold) in [(fill.buyer, fill.qty, 0), (fill.seller, 0, fill.qty)] {
+            let node = (fill.instrument, account);
+            let flow = self.flows.entry(node).or_default();
+            let was = flow.judged(self.min_volume, self.max_net_share);
+            flow.bought += bought;
+            flow.sold += sold;
+            flow.last = fill.time;
+            let is = flow.judged(self.min_volume, self.max_net_share);
+            self.rejudged(node, was, is);
+        }
         let pair = (fill.instrument, fill.buyer.min(fill.seller), fill.buyer.max(fill.seller));
         let qty = self.pairs.entry(pair).or_default();
         let first = *qty == 0;
@@ -181,15 +208,28 @@ impl WashRing {
             }
         }
         for (account, bought, sold) in [(fill.buyer, fill.qty, 0), (fill.seller, 0, fill.qty)] {
-            if let Entry::Occupied(mut e) = self.flows.entry((fill.instrument, account)) {
+            let node = (fill.instrument, account);
+            if let Entry::Occupied(mut e) = self.flows.entry(node) {
                 let f = e.get_mut();
+                let was = f.judged(self.min_volume, self.max_net_share);
                 f.bought -= bought;
                 f.sold -= sold;
+                let is = f.judged(self.min_volume, self.max_net_share);
                 if f.bought == 0 && f.sold == 0 {
                     debug_assert!(f.counterparties.is_empty(), "a link outlived its fills");
                     e.remove();
                 }
+                self.rejudged(node, was, is);
             }
+        }
+    }
+
+    /// Keeps the candidates up to date when an account's flow changed.
+    fn rejudged(&mut self, node: Node, was: bool, is: bool) {
+        if is && !was {
+            self.candidates.insert(node);
+        } else if was && !is {
+            self.candidates.remove(&node);
         }
     }
 
@@ -222,11 +262,7 @@ impl WashRing {
 
     /// Tells whether an account is flat and busy enough to be judged.
     fn candidate(&self, node: &Node) -> bool {
-        self.flows.get(node).is_some_and(|f| {
-            let gross = f.bought + f.sold;
-            gross >= self.min_volume
-                && ((f.bought - f.sold).abs() as f64) <= self.max_net_share * gross as f64
-        })
+        self.candidates.contains(node)
     }
 
     /// Finds the group of flat, busy accounts that `start` belongs to:
@@ -277,30 +313,27 @@ impl WashRing {
     /// A ring is flagged while it trades, not for as long as its old
     /// trades stay in the window, so only groups with a member that traded
     /// within the last `check_every` can alert: the walk starts from the
-    /// accounts of those fills, at the back of the window, and costs in
-    /// proportion to them and their groups rather than to the window.
+    /// candidates that did, and costs in proportion to the candidates and
+    /// their groups rather than to every account and pair of the window.
     fn check(&mut self, now: Nanos, alerts: &mut Vec<Alert>) {
         self.seen.clear();
-        let mut groups = Vec::new();
-        let recent = self.fills.len()
-            - self
-                .fills
+        let mut recent = std::mem::take(&mut self.recent);
+        recent.clear();
+        recent.extend(
+            self.candidates
                 .iter()
-                .rev()
-                .take_while(|f| now.saturating_sub(f.time) <= self.check_every)
-                .count();
-        for i in recent..self.fills.len() {
-            let fill = self.fills[i];
-            for account in [fill.buyer, fill.seller] {
-                let node = (fill.instrument, account);
-                if !self.seen.contains(&node) && self.candidate(&node) {
-                    let group = self.group(node);
-                    if group.closure >= self.min_closure {
-                        groups.push(group);
-                    }
+                .filter(|node| now.saturating_sub(self.flows[node].last) <= self.check_every),
+        );
+        let mut groups = Vec::new();
+        for &node in &recent {
+            if !self.seen.contains(&node) {
+                let group = self.group(node);
+                if group.closure >= self.min_closure {
+                    groups.push(group);
                 }
             }
         }
+        self.recent = recent;
 
         // Groups in the order of their first member, so that the cooldown
         // of an account in groups on two instruments falls the same way on
