@@ -301,6 +301,11 @@ impl Detector for SpoofCancel {
                     None => {}
                 }
             }
+            // Self-trade prevention can take an order's whole quantity,
+            // and then it no longer rests.
+            EventBody::Decremented(d) if d.remaining == Qty::ZERO => {
+                self.remove_large(d.order, now);
+            }
             EventBody::Decremented(d) => {
                 if let Some(order) = self.large.get_mut(&d.order) {
                     order.qty = order.filled + d.remaining;

@@ -58,6 +58,9 @@ pub struct WashPairs {
     params: WashPairsParams,
     order_qty: OrderTable<Qty>,
     pairs: FxHashMap<(AccountId, AccountId), VecDeque<Nanos>>,
+    /// When pairs whose matched trades have all left the window are next
+    /// dropped.
+    next_sweep: Nanos,
     alerted: Cooldowns,
 }
 
@@ -153,10 +156,22 @@ impl Detector for WashPairs {
                         self.alert(pair.1, now, count as f64, alerts);
                     }
                 }
+
+                // A pair is trimmed only when it trades again; once a
+                // window, drop the pairs whose trades have all left it.
+                if now >= self.next_sweep {
+                    self.next_sweep = now + window;
+                    self.pairs.retain(|_, trades| {
+                        trades.back().is_some_and(|&t| now.saturating_sub(t) <= window)
+                    });
+                }
             }
             // What counts as a whole order is its size when it trades.
             EventBody::Amended(a) => {
                 self.order_qty.insert(a.order, a.qty);
+            }
+            EventBody::Decremented(d) if d.remaining == Qty::ZERO => {
+                self.order_qty.remove(d.order);
             }
             EventBody::Decremented(d) => {
                 self.order_qty.insert(d.order, d.remaining);

@@ -200,6 +200,13 @@ impl Detector for QuoteStuffing {
                 }
                 return;
             }
+            // Self-trade prevention can take an order's whole quantity.
+            EventBody::Decremented(d) => {
+                if d.remaining.0 == 0 {
+                    self.born.remove(d.order);
+                }
+                return;
+            }
             _ => return,
         };
 

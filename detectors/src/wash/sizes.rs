@@ -30,6 +30,8 @@ pub struct WashSizes {
     min_repeats: usize,
     cooldown: Nanos,
     pairs: FxHashMap<Pair, VecDeque<(Nanos, i64)>>,
+    /// When pairs whose trades have all left the window are next dropped.
+    next_sweep: Nanos,
     alerted: Cooldowns,
 }
 
@@ -66,6 +68,7 @@ impl WashSizes {
             min_repeats: v.count("min_repeats"),
             cooldown: v.millis("cooldown_ms"),
             pairs: FxHashMap::default(),
+            next_sweep: Nanos(0),
             alerted: Cooldowns::default(),
         }
     }
@@ -103,6 +106,17 @@ impl Detector for WashSizes {
             if pair.2 != pair.1 {
                 self.alert(pair.2, now, score, alerts);
             }
+        }
+
+        // A pair is trimmed only when it trades again; once a window, drop
+        // the pairs whose trades have all left it, so the map holds the
+        // pairs of the window rather than every pair of the session.
+        if now >= self.next_sweep {
+            self.next_sweep = now + self.window;
+            let window = self.window;
+            self.pairs.retain(|_, trades| {
+                trades.back().is_some_and(|&(time, _)| now.saturating_sub(time) <= window)
+            });
         }
     }
 }
