@@ -5,7 +5,6 @@ use surveil_sim::event::{ControlKind, HaltCause, RejectReason};
 use surveil_sim::{Event, EventBody, InstrumentSpec};
 
 use crate::dataset::events::{CONTROLS, REJECT_REASONS, control_code, reject_code};
-use crate::whatif::measure::is_control_refusal;
 
 /// Counts kept while the stream goes by.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -41,7 +40,7 @@ pub struct ControlTally {
 
 impl ControlTally {
     fn refused(&mut self, reason: RejectReason) {
-        if is_control_refusal(reason) {
+        if reason.is_control() {
             bump(&mut self.refusals, usize::from(reject_code(reason)), REJECT_REASONS.len());
         }
     }

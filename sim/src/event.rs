@@ -141,6 +141,22 @@ pub enum RejectReason {
     TradingHalted,
 }
 
+impl RejectReason {
+    /// Tells whether the refusal came from one of the exchange's controls
+    /// (whitelists, permissions, expired keys, paused accounts, halts)
+    /// rather than from the order's own terms.
+    pub fn is_control(self) -> bool {
+        matches!(
+            self,
+            RejectReason::NotWhitelisted
+                | RejectReason::NoPermission
+                | RejectReason::KeyExpired
+                | RejectReason::AccountPaused
+                | RejectReason::TradingHalted
+        )
+    }
+}
+
 /// Why an order left the book without trading.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CancelReason {

@@ -34,18 +34,6 @@ use surveil_reports::whatif::{Figures, HonestCost, HonestCosts};
 
 use crate::score::{Cause, HonestAccounts};
 
-/// Tells whether a refusal came from one of the exchange's controls.
-pub fn is_control_refusal(reason: RejectReason) -> bool {
-    matches!(
-        reason,
-        RejectReason::NotWhitelisted
-            | RejectReason::NoPermission
-            | RejectReason::KeyExpired
-            | RejectReason::AccountPaused
-            | RejectReason::TradingHalted
-    )
-}
-
 #[derive(Clone, Copy, Debug)]
 struct Refused {
     time: Nanos,
@@ -118,7 +106,7 @@ impl Tape {
                 }
                 EventBody::Cancelled(_) | EventBody::Amended(_) | EventBody::Decremented(_) => None,
             };
-            if let Some((reason, access)) = refusal.filter(|(r, _)| is_control_refusal(*r)) {
+            if let Some((reason, access)) = refusal.filter(|(r, _)| r.is_control()) {
                 self.refused.push(Refused {
                     time: event.time,
                     account: access.account,
