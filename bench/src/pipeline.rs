@@ -207,6 +207,48 @@ fn collect(finished: Vec<Worker>) -> Vec<DetectorRun> {
         .collect()
 }
 
+/// The simulation and what the run keeps of its stream besides the
+/// detectors' alerts.
+struct Feed {
+    sim: Simulation,
+    stats: StreamStats,
+    timeline: Timeline,
+    digest: EventDigest,
+    /// Wall-clock time spent inside the simulation.
+    sim_busy: Duration,
+}
+
+impl Feed {
+    /// Runs the simulation to its end in batches of about `batch` events,
+    /// counting and digesting each batch before `hand_off` passes it to
+    /// the detectors; `hand_off` leaves the batch empty.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the simulation's wall time is reported as its cost"
+    )]
+    fn stream(
+        &mut self,
+        batch: usize,
+        progress: &ProgressBar,
+        mut hand_off: impl FnMut(&mut Vec<Event>),
+    ) {
+        let mut events = Vec::with_capacity(batch);
+        loop {
+            let t = Instant::now();
+            let more = self.sim.next_batch(&mut events, batch);
+            self.sim_busy += t.elapsed();
+            if !more {
+                break;
+            }
+            self.stats.update(&events);
+            self.timeline.update(&events);
+            self.digest.update(&events);
+            progress.set_position(self.sim.now().0);
+            hand_off(&mut events);
+        }
+    }
+}
+
 /// Simulates `config`, feeding every event to `detectors`, and returns the
 /// stream's statistics, the ground truth and every detector's alerts.
 /// `progress` is advanced in simulated nanoseconds.
@@ -233,30 +275,22 @@ pub fn run(
         workers[i % threads].slots.push(slot);
     }
 
-    let mut sim = Simulation::new(config);
+    let sim = Simulation::new(config);
     progress.set_length(sim.duration().0);
-    let mut stats = StreamStats::new(sim.instruments());
-    let mut timeline = Timeline::forgetting_orders(sim.instruments(), sim.duration());
-    let mut digest = EventDigest::new();
-    let mut sim_busy = Duration::ZERO;
+    let mut feed = Feed {
+        stats: StreamStats::new(sim.instruments()),
+        timeline: Timeline::forgetting_orders(sim.instruments(), sim.duration()),
+        digest: EventDigest::new(),
+        sim_busy: Duration::ZERO,
+        sim,
+    };
 
     let finished: Vec<Worker> = if inline {
         let mut worker = workers.pop().expect("one worker is always made");
-        let mut batch = Vec::with_capacity(options.batch);
-        loop {
-            let t = Instant::now();
-            let more = sim.next_batch(&mut batch, options.batch);
-            sim_busy += t.elapsed();
-            if !more {
-                break;
-            }
-            stats.update(&batch);
-            timeline.update(&batch);
-            digest.update(&batch);
-            progress.set_position(sim.now().0);
-            worker.consume(&batch);
+        feed.stream(options.batch, progress, |batch| {
+            worker.consume(batch);
             batch.clear();
-        }
+        });
         worker.finish();
         vec![worker]
     } else {
@@ -275,26 +309,14 @@ pub fn run(
                 }));
             }
 
-            let mut batch = Vec::with_capacity(options.batch);
-            loop {
-                let t = Instant::now();
-                let more = sim.next_batch(&mut batch, options.batch);
-                sim_busy += t.elapsed();
-                if !more {
-                    break;
-                }
-                stats.update(&batch);
-                timeline.update(&batch);
-                digest.update(&batch);
-                progress.set_position(sim.now().0);
-                let shared =
-                    Arc::new(std::mem::replace(&mut batch, Vec::with_capacity(options.batch)));
+            feed.stream(options.batch, progress, |batch| {
+                let shared = Arc::new(std::mem::replace(batch, Vec::with_capacity(options.batch)));
                 for tx in &senders {
                     // A worker only stops early by panicking, which the join
                     // below reports.
                     let _ = tx.send(Arc::clone(&shared));
                 }
-            }
+            });
             drop(senders);
             handles
                 .into_iter()
@@ -302,6 +324,7 @@ pub fn run(
                 .collect()
         })
     };
+    let Feed { sim, stats, mut timeline, digest, sim_busy } = feed;
     progress.set_position(sim.duration().0);
     timeline.note_instruments(sim.episode_order_instruments());
 
