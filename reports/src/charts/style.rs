@@ -27,9 +27,9 @@ pub fn kind_colour(kind: &str) -> RGBColor {
     }
 }
 
-/// The colours of detectors, by position among the detectors drawn; the
-/// floors have their own.
-const DETECTORS: [RGBColor; 8] = [
+/// Colours for up to a dozen detectors, more than the run report's
+/// charts need: a sweep draws every detector in one panel.
+pub const PALETTE: [RGBColor; 12] = [
     RGBColor(0x1f, 0x77, 0xb4),
     RGBColor(0xff, 0x7f, 0x0e),
     RGBColor(0x2c, 0xa0, 0x2c),
@@ -38,7 +38,15 @@ const DETECTORS: [RGBColor; 8] = [
     RGBColor(0x8c, 0x56, 0x4b),
     RGBColor(0xe3, 0x77, 0xc2),
     RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0x17, 0xbe, 0xcf),
+    RGBColor(0x00, 0x00, 0x80),
+    RGBColor(0x80, 0x80, 0x00),
+    RGBColor(0x00, 0x80, 0x80),
 ];
+
+/// The colours of detectors in a run's charts, by position among the
+/// detectors drawn; the floors have their own.
+const DETECTORS: &[RGBColor] = PALETTE.split_at(8).0;
 
 /// The colour of the random floor.
 pub const FLOOR: RGBColor = RGBColor(0x55, 0x55, 0x55);

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::Drawn;
-use super::style::{FAMILY, FLOOR, LABEL, TICK, TITLE, is_floor, text};
+use super::style::{FAMILY, FLOOR, LABEL, PALETTE, TICK, TITLE, is_floor, text};
 use crate::error::ReportError;
 use crate::sweep::{REALISTIC_API_SHARE, SweepAxis, SweepGroup, SweepSummary};
 
@@ -69,23 +69,6 @@ struct Line {
     /// half width of its interval.
     points: Vec<Option<(f64, Option<f64>)>>,
 }
-
-/// Colours for up to a dozen detectors, more than the run report's
-/// charts need: a sweep draws every detector in one panel.
-const PALETTE: [RGBColor; 12] = [
-    RGBColor(0x1f, 0x77, 0xb4),
-    RGBColor(0xff, 0x7f, 0x0e),
-    RGBColor(0x2c, 0xa0, 0x2c),
-    RGBColor(0xd6, 0x27, 0x28),
-    RGBColor(0x94, 0x67, 0xbd),
-    RGBColor(0x8c, 0x56, 0x4b),
-    RGBColor(0xe3, 0x77, 0xc2),
-    RGBColor(0xbc, 0xbd, 0x22),
-    RGBColor(0x17, 0xbe, 0xcf),
-    RGBColor(0x00, 0x00, 0x80),
-    RGBColor(0x80, 0x80, 0x00),
-    RGBColor(0x00, 0x80, 0x80),
-];
 
 const METRICS: [&str; 3] = ["F1", "recall", "median delay (s)"];
 
