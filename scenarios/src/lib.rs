@@ -154,36 +154,45 @@ pub fn parse(source: &str, file: &str) -> Result<Loaded, ScenarioError> {
         ScenarioError::Invalid { file: file.to_owned(), line, column, field, message }
     })?;
 
-    let invalid = |fields: Vec<String>, message: String| {
-        // Several fields can be at fault for a relation between values:
-        // name the first one the file spells out. A field left to its
-        // default has no position of its own; point at its section, or at
-        // the top of the file.
-        let field = fields
-            .iter()
-            .find(|f| locator.offset_of(f).is_some())
-            .or(fields.first())
-            .cloned()
-            .unwrap_or_default();
-        let mut path = field.as_str();
-        let offset = loop {
-            if let Some(o) = locator.offset_of(path) {
-                break o;
-            }
-            match path.rfind(['.', '[']) {
-                Some(cut) => path = &path[..cut],
-                None => break 0,
-            }
-        };
-        let (line, column) = line_col(source, offset);
-        ScenarioError::Invalid { file: file.to_owned(), line, column, field, message }
-    };
-    check(&scenario).map_err(|(fields, message)| invalid(fields, message))?;
+    check(&scenario)
+        .map_err(|(fields, message)| invalid(source, &locator, file, &fields, message))?;
 
     let config = to_config(&scenario);
     let grace = Nanos::from_secs_f64(scenario.scoring.grace_s.0);
     let api_share = scenario.api_share.0;
     Ok(Loaded { scenario, source: source.to_owned(), config, grace, api_share })
+}
+
+/// Builds the error for a check that failed on `fields`. Several fields
+/// can be at fault for a relation between values: the error names the
+/// first one the file spells out. A field left to its default has no
+/// position of its own; the error points at its section, or at the top of
+/// the file.
+fn invalid(
+    source: &str,
+    locator: &Locator,
+    file: &str,
+    fields: &[String],
+    message: String,
+) -> ScenarioError {
+    let field = fields
+        .iter()
+        .find(|f| locator.offset_of(f).is_some())
+        .or(fields.first())
+        .cloned()
+        .unwrap_or_default();
+    let mut path = field.as_str();
+    let offset = loop {
+        if let Some(o) = locator.offset_of(path) {
+            break o;
+        }
+        match path.rfind(['.', '[']) {
+            Some(cut) => path = &path[..cut],
+            None => break 0,
+        }
+    };
+    let (line, column) = line_col(source, offset);
+    ScenarioError::Invalid { file: file.to_owned(), line, column, field, message }
 }
 
 /// Returns the name in serde's "missing field `name`" message.
@@ -504,7 +513,8 @@ fn check(s: &Scenario) -> Result<(), (Vec<String>, String)> {
     }
     check_workload(s)?;
     check_spoof_room(s)?;
-    check_variants(s)
+    check_variants(s)?;
+    policy::check(&s.policy)
 }
 
 /// The most agent wake-ups a scenario may schedule, by the estimate of

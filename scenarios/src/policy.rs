@@ -252,11 +252,61 @@ pub fn load_policy(name_or_path: &str) -> Result<PolicyConfig, ScenarioError> {
             message: e.message().trim().to_owned(),
         }
     })?;
+    check(&parsed.policy).map_err(|(fields, message)| {
+        crate::invalid(&source, &crate::locate::Locator::new(&source), &file, &fields, message)
+    })?;
     let mut policy = to_policy(&parsed.policy);
     if parsed.policy.name.is_none() {
         policy.name = default_name;
     }
     Ok(policy)
+}
+
+/// The most moves of an owner's infrastructure per key per day: one a
+/// minute. A key's moves since its owner's last request are caught up
+/// one by one at its next request, so a rate of millions a day would
+/// stall the simulation on the first request of an idle owner.
+pub const MAX_IP_MOVES_PER_DAY: f64 = 1_440.0;
+
+/// The shortest review delay and reconciliation interval, in seconds.
+/// `surveil whatif` advances the simulation in steps of the shortest
+/// review delay, and a reconciliation walks every account, so a delay or
+/// an interval of a nanosecond would take the run billions of steps.
+pub const MIN_CONTROL_PERIOD_S: f64 = 1.0;
+
+/// Checks the bounds no single value type can: rates and periods that
+/// would keep the simulation from ending. Fields are named as the
+/// scenario writes them (`policy.keys.ip_moves_per_day`).
+pub(crate) fn check(p: &Policy) -> Result<(), (Vec<String>, String)> {
+    let fail = |field: &str, message: String| Err((vec![format!("policy.{field}")], message));
+    if let Some(k) = &p.keys
+        && k.ip_moves_per_day.0 > MAX_IP_MOVES_PER_DAY
+    {
+        return fail(
+            "keys.ip_moves_per_day",
+            format!(
+                "expected at most {MAX_IP_MOVES_PER_DAY} moves a day (one a minute), found {}",
+                k.ip_moves_per_day.0
+            ),
+        );
+    }
+    let mut periods = Vec::new();
+    if let Some(i) = &p.interventions {
+        periods.push(("interventions.review_delay_s", i.review_delay_s.0));
+        periods.push(("interventions.monitored_review_delay_s", i.monitored_review_delay_s.0));
+    }
+    if let Some(r) = &p.reconciliation {
+        periods.push(("reconciliation.interval_s", r.interval_s.0));
+    }
+    for (field, v) in periods {
+        if v < MIN_CONTROL_PERIOD_S {
+            return fail(
+                field,
+                format!("expected {MIN_CONTROL_PERIOD_S} second or more, found {v}"),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Converts the section into the simulator's units.
@@ -340,6 +390,35 @@ mod tests {
             default.policy = PolicyConfig::default();
             assert_eq!(plain, default, "{name}: the same market as the default");
         }
+    }
+
+    #[test]
+    fn rates_and_periods_that_would_stall_the_run_are_refused_with_their_line() {
+        for (section, field, value) in [
+            ("keys", "ip_moves_per_day", "1e300"),
+            ("interventions", "review_delay_s", "1e-9"),
+            ("interventions", "monitored_review_delay_s", "0.5"),
+            ("reconciliation", "interval_s", "1e-9"),
+        ] {
+            let source = format!("name = \"x\"\n[policy.{section}]\n{field} = {value}\n");
+            let err = crate::parse(&source, "x.toml").unwrap_err().to_string();
+            assert!(err.contains("x.toml:3:"), "{err}");
+            assert!(err.contains(&format!("policy.{section}.{field}")), "{err}");
+            assert!(err.contains("expected"), "{err}");
+        }
+        let dir = std::env::temp_dir().join(format!("surveil-policy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("fast.toml");
+        std::fs::write(
+            &file,
+            "[policy]\nname = \"fast\"\n[policy.reconciliation]\ninterval_s = 0.001\n",
+        )
+        .unwrap();
+        let err = load_policy(file.to_str().unwrap()).unwrap_err().to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(err.contains("fast.toml:4:"), "{err}");
+        assert!(err.contains("policy.reconciliation.interval_s"), "{err}");
+        assert!(load_policy("all").is_ok());
     }
 
     #[test]
