@@ -105,12 +105,13 @@ pub struct BaselineScore {
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
     /// The baseline file could not be read.
-    #[error("cannot read baseline {path}: {source}")]
+    #[error("cannot read baseline {path}: {cause}")]
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why, in the message itself rather than as its source, so that
+        /// it is printed once.
+        cause: std::io::Error,
     },
     /// The baseline is not a valid baseline.
     #[error("baseline {path}: {message}")]
@@ -134,12 +135,12 @@ pub enum CheckError {
     #[error(transparent)]
     Run(#[from] SeedsError),
     /// An output could not be written.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {cause}")]
     Write {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why, in the message itself.
+        cause: std::io::Error,
     },
 }
 
@@ -161,7 +162,7 @@ impl CheckError {
 /// Returns [`CheckError`] naming the file and, for malformed TOML, the line.
 pub fn read_baseline(path: &Path) -> Result<Baseline, CheckError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|source| CheckError::Read { path: path.to_owned(), source })?;
+        .map_err(|cause| CheckError::Read { path: path.to_owned(), cause })?;
     let baseline: Baseline = toml::from_str(&text)
         .map_err(|e| CheckError::Malformed { path: path.to_owned(), message: e.to_string() })?;
     let malformed = |message: String| CheckError::Malformed { path: path.to_owned(), message };
@@ -462,7 +463,7 @@ impl CheckReport {
 ///
 /// Returns [`CheckError::Write`] when the file cannot be written.
 pub fn write_atomically(path: &Path, text: &str) -> Result<(), CheckError> {
-    let fail = |source| CheckError::Write { path: path.to_owned(), source };
+    let fail = |cause| CheckError::Write { path: path.to_owned(), cause };
     let name = path.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
     let temporary = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     std::fs::write(&temporary, text).map_err(fail)?;

@@ -147,12 +147,13 @@ pub enum DatasetError {
         problem: String,
     },
     /// The ground-truth tables do not fit together.
-    #[error("{}: {source}", dir.display())]
+    #[error("{}: {cause}", dir.display())]
     Truth {
         /// The truth directory.
         dir: PathBuf,
-        /// What was wrong.
-        source: truth::TruthError,
+        /// What was wrong, in the message itself rather than as its
+        /// source, so that it is printed once.
+        cause: truth::TruthError,
     },
     /// `metadata.json` is missing, malformed or inconsistent.
     #[error("{}: {message}", path.display())]
@@ -816,6 +817,6 @@ impl Dataset {
             tables.push(format::read_all(&path, schema, format)?);
         }
         truth::decode(&tables)
-            .map_err(|source| DatasetError::Truth { dir: self.dir.join("truth"), source })
+            .map_err(|cause| DatasetError::Truth { dir: self.dir.join("truth"), cause })
     }
 }

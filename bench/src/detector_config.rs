@@ -27,12 +27,13 @@ use surveil_detectors::{Choice, RegistryError, registry};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read detector configuration {path}: {source}")]
+    #[error("cannot read detector configuration {path}: {cause}")]
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why, in the message itself rather than as its source, so that
+        /// it is printed once.
+        cause: std::io::Error,
     },
     /// The file is not TOML.
     #[error("{path}: {message}")]
@@ -43,14 +44,14 @@ pub enum ConfigError {
         message: String,
     },
     /// A table or value is not what a detector takes.
-    #[error("{path}, line {line}: {source}")]
+    #[error("{path}, line {line}: {cause}")]
     Invalid {
         /// The file.
         path: PathBuf,
         /// The line of the offending table or key, from 1.
         line: usize,
-        /// What is wrong.
-        source: Box<RegistryError>,
+        /// What is wrong, in the message itself.
+        cause: Box<RegistryError>,
     },
     /// Something other than a table of numbers.
     #[error("{path}, line {line}: `{key}` {expected}")]
@@ -74,7 +75,7 @@ pub enum ConfigError {
 /// Returns [`ConfigError`] naming the file and line of the first problem.
 pub fn read(path: &Path) -> Result<Vec<Choice>, ConfigError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        .map_err(|cause| ConfigError::Read { path: path.to_owned(), cause })?;
     parse(&text, path)
 }
 
@@ -89,11 +90,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Choice>, ConfigError> {
     let line_of = |span: Option<std::ops::Range<usize>>| {
         span.map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1)
     };
-    let invalid = |line, source| ConfigError::Invalid {
-        path: path.to_owned(),
-        line,
-        source: Box::new(source),
-    };
+    let invalid =
+        |line, cause| ConfigError::Invalid { path: path.to_owned(), line, cause: Box::new(cause) };
 
     let mut choices = Vec::new();
     for (name, item) in document.as_table().iter() {

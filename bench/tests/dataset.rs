@@ -270,3 +270,18 @@ fn the_detector_protocol_documents_every_event_field() {
         );
     }
 }
+
+#[test]
+fn ground_truth_tables_that_do_not_fit_together_are_named_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dataset, _) = generate(dir.path(), DatasetFormat::Csv);
+    let episodes = dataset.dir.join("truth/episodes.csv");
+    let text = std::fs::read_to_string(&episodes).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let (_, rest) = lines[1].split_once(',').unwrap();
+    lines[1] = format!("7,{rest}");
+    std::fs::write(&episodes, lines.join("\n") + "\n").unwrap();
+    let message = format!("{:#}", anyhow::Error::from(dataset.truth().unwrap_err()));
+    assert!(message.contains("truth"), "{message}");
+    assert_eq!(message.matches("episode_id is 7").count(), 1, "{message}");
+}

@@ -176,3 +176,20 @@ fn a_malformed_baseline_exits_2_naming_the_file() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("broken.toml"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_missing_baseline_or_detector_configuration_is_named_once_with_the_reason_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.toml");
+    let (_scenario_dir, scenario) = folder();
+    for args in [
+        vec!["check", "--baseline", text(&missing)],
+        vec!["run", text(&scenario), "--detector-config", text(&missing)],
+    ] {
+        let out = surveil(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains("missing.toml"), "{err}");
+        assert_eq!(err.matches("No such file").count(), 1, "{err}");
+    }
+}
