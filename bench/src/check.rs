@@ -176,7 +176,66 @@ pub fn read_baseline(path: &Path) -> Result<Baseline, CheckError> {
             "no [[run]] table: the baseline names no scenario to run".to_owned(),
         ));
     }
+    check_scores(&text, &baseline).map_err(malformed)?;
     Ok(baseline)
+}
+
+/// Checks the recorded figures of every run: a kind surveil scores, each
+/// detector and kind once, F1 and recall between 0 and 1 and a delay of
+/// zero or more milliseconds. A figure out of range would make the gate
+/// pass or fail for nothing. The message names the line, the run, the
+/// score table and the field.
+fn check_scores(text: &str, baseline: &Baseline) -> Result<(), String> {
+    let document = toml_edit::Document::parse(text).ok();
+    let line = |run: usize, score: usize, field: &str| {
+        let table = document.as_ref()?.get("run")?.as_array_of_tables()?.get(run)?;
+        let table = table.get("score")?.as_array_of_tables()?.get(score)?;
+        let span = match table.get(field) {
+            Some(item) => item.span(),
+            None => table.span(),
+        }?;
+        Some(text[..span.start.min(text.len())].matches('\n').count() + 1)
+    };
+    for (r, run) in baseline.runs.iter().enumerate() {
+        for (i, score) in run.scores.iter().enumerate() {
+            let fail = |field: &str, message: String| {
+                let at = line(r, i, field).map_or_else(String::new, |l| format!("line {l}, "));
+                Err(format!(
+                    "{at}run {} (scenario `{}`), score {} ({} on {}): `{field}`: {message}",
+                    r + 1,
+                    run.scenario,
+                    i + 1,
+                    score.detector,
+                    score.kind
+                ))
+            };
+            if surveil_sim::AbuseKind::ALL.iter().all(|k| k.as_str() != score.kind) {
+                let kinds: Vec<&str> =
+                    surveil_sim::AbuseKind::ALL.iter().map(|k| k.as_str()).collect();
+                return fail("kind", format!("expected one of {}", kinds.join(", ")));
+            }
+            if run.scores[..i].iter().any(|s| s.detector == score.detector && s.kind == score.kind)
+            {
+                return fail("kind", "this detector and kind are recorded twice in the run".into());
+            }
+            for (field, value) in [("f1", score.f1), ("recall", score.recall)] {
+                if let Some(v) = value
+                    && !(0.0..=1.0).contains(&v)
+                {
+                    return fail(field, format!("expected a number from 0 to 1, found {v}"));
+                }
+            }
+            if let Some(v) = score.delay_p50_ms
+                && !(v.is_finite() && v >= 0.0)
+            {
+                return fail(
+                    "delay_p50_ms",
+                    format!("expected a number of milliseconds, 0 or more, found {v}"),
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// How one figure compares with the baseline.

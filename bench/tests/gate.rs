@@ -193,3 +193,26 @@ fn a_missing_baseline_or_detector_configuration_is_named_once_with_the_reason_on
         assert_eq!(err.matches("No such file").count(), 1, "{err}");
     }
 }
+
+#[test]
+fn a_baseline_figure_out_of_range_an_unknown_kind_or_a_row_twice_exits_2_naming_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("figures.toml");
+    let head = "[[run]]\nscenario = \"small\"\nseeds = [1]\n\n[[run.score]]\n";
+    let row = "detector = \"burst_rate\"\nkind = \"micro_burst\"\n";
+    for (body, field, line) in [
+        (format!("{row}f1 = 2.0\nrecall = 0.5\n"), "`f1`", 8),
+        (format!("{row}f1 = 0.5\nrecall = -1\n"), "`recall`", 9),
+        (format!("{row}f1 = 0.5\ndelay_p50_ms = nan\n"), "`delay_p50_ms`", 9),
+        ("detector = \"burst_rate\"\nkind = \"bursts\"\nf1 = 0.5\n".to_owned(), "`kind`", 7),
+        (format!("{row}f1 = 0.5\n\n[[run.score]]\n{row}f1 = 0.4\n"), "twice", 12),
+    ] {
+        std::fs::write(&baseline, format!("{head}{body}")).unwrap();
+        let out = surveil(&["check", "--baseline", text(&baseline)]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("figures.toml"), "{err}");
+        assert!(err.contains(field), "{err}");
+        assert!(err.contains(&format!("line {line},")), "{err}");
+    }
+}
