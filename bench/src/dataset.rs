@@ -338,6 +338,7 @@ pub fn generate(
     // dataset is the run `surveil run` scores.
     let seed = request.seed.unwrap_or(loaded.config.seed);
     let mut config = loaded.with_seed(seed);
+    crate::run::warn_inert_interventions(&config);
     let target = loaded.api_share;
     let mut probes: Vec<Probe> = Vec::new();
     tracing::info!(scenario = %loaded.scenario.name, seed, out = %out.display(), "generate starts");

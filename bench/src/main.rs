@@ -650,9 +650,14 @@ fn whatif_command(args: WhatifArgs) -> Result<String, Failure> {
     let policies = args
         .policies
         .split(',')
-        .map(|p| surveil_scenarios::policy::load_policy(p.trim()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad(e.into()))?;
+        .map(|p| {
+            let policy = surveil_scenarios::policy::load_policy(p.trim())?;
+            surveil_bench::whatif::check_detectors(&policy)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.trim()))?;
+            Ok(policy)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map_err(bad)?;
     let seeds = match &args.seeds {
         Some(text) => seeds::parse_seeds(text).map_err(|e| bad(anyhow::anyhow!("--seeds: {e}")))?,
         None => Vec::new(),

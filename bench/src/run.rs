@@ -57,6 +57,19 @@ pub fn floor_seed(seed: u64) -> u64 {
     seed ^ 0x5EED_0F2A_D07E_C7A1
 }
 
+/// Warns that a scenario's interventions will not act: the review desk
+/// that turns alerts into actions runs only in the what-if loop, and a
+/// plain run's detectors only score.
+pub fn warn_inert_interventions(config: &surveil_sim::Config) {
+    if config.policy.interventions.is_some() {
+        tracing::warn!(
+            policy = %config.policy.name,
+            "the scenario's [policy.interventions] acts only under `surveil whatif`; \
+             this run applies the policy's other levers, and no alert leads to an action"
+        );
+    }
+}
+
 /// Runs a loaded scenario and scores every detector.
 ///
 /// # Errors
@@ -97,6 +110,8 @@ pub fn execute(
 ) -> Result<Executed, RunError> {
     let seed = request.seed.unwrap_or(loaded.config.seed);
     let config = loaded.with_seed(seed);
+    crate::whatif::check_detectors(&config.policy).map_err(RunError::UnknownDetector)?;
+    warn_inert_interventions(&config);
     let kinds: Vec<AbuseKind> = requested_episodes(loaded).iter().map(|&(k, _)| k).collect();
 
     if let Some((_, twice)) = request

@@ -72,6 +72,9 @@ pub fn whatif(
     request: &WhatifRequest,
     progress: &ProgressBar,
 ) -> Result<WhatifReport, String> {
+    for policy in &request.policies {
+        check_detectors(policy)?;
+    }
     let seeds =
         if request.seeds.is_empty() { vec![loaded.config.seed] } else { request.seeds.clone() };
     let mut results: Vec<PolicyResult> = request
@@ -95,6 +98,33 @@ pub fn whatif(
         }
     }
     Ok(WhatifReport { scenario: loaded.scenario.name.clone(), seeds, policies: results })
+}
+
+/// Checks that every detector a policy's interventions act on is a
+/// built-in, so that a misspelt name is refused before any market runs.
+///
+/// # Errors
+///
+/// Returns a message naming the policy, the unknown detector and the
+/// names allowed.
+pub fn check_detectors(policy: &PolicyConfig) -> Result<(), String> {
+    let unknown = policy
+        .interventions
+        .iter()
+        .flat_map(|i| &i.detectors)
+        .find(|n| !surveil_detectors::builtin_names().any(|b| b == n.as_str()));
+    match unknown {
+        None => Ok(()),
+        Some(unknown) => {
+            let names: Vec<&str> = surveil_detectors::builtin_names().collect();
+            Err(format!(
+                "policy `{}`: unknown detector `{unknown}` in interventions.detectors; \
+                 expected one of {}",
+                policy.name,
+                names.join(", ")
+            ))
+        }
+    }
 }
 
 /// The scenario's market for `seed`, with retail sizes scaled to meet its
@@ -154,21 +184,7 @@ pub fn run_policy(
         for name in surveil_detectors::builtin_names().filter(|n| d.acts_on(n)) {
             detectors.push(Choice::named(name).build(&context).map_err(|e| e.to_string())?);
         }
-        if let Some(unknown) = config
-            .policy
-            .interventions
-            .iter()
-            .flat_map(|i| &i.detectors)
-            .find(|n| !surveil_detectors::builtin_names().any(|b| b == n.as_str()))
-        {
-            let names: Vec<&str> = surveil_detectors::builtin_names().collect();
-            return Err(format!(
-                "policy `{}`: unknown detector `{unknown}` in interventions.detectors; \
-                 expected one of {}",
-                config.policy.name,
-                names.join(", ")
-            ));
-        }
+        check_detectors(&config.policy)?;
     }
 
     let mut sim = Simulation::new(config);

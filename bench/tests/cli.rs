@@ -110,3 +110,27 @@ fn option_values_out_of_range_exit_2() {
     let out = surveil(&["run", "small", "--detectors", "key_travel,key_travel"]);
     assert!(stderr(&out).contains("named twice"), "{}", stderr(&out));
 }
+
+#[test]
+fn run_refuses_interventions_on_an_unknown_detector_and_says_interventions_act_only_in_whatif() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = |detectors: &str| {
+        let path = dir.path().join("desk.toml");
+        let source = format!(
+            "name = \"desk\"\nduration_s = 20\n[retail]\naccounts = 200\n\
+             [policy.interventions]\ndetectors = [{detectors}]\n"
+        );
+        std::fs::write(&path, source).unwrap();
+        path
+    };
+    let path = scenario("\"burst_rate\", \"spoof_cancle\"");
+    let out = surveil(&["run", path.to_str().unwrap(), "--detectors", "null"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("unknown detector `spoof_cancle`"), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+
+    let path = scenario("\"burst_rate\"");
+    let out = surveil(&["run", path.to_str().unwrap(), "--detectors", "null"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("acts only under `surveil whatif`"), "{}", stderr(&out));
+}

@@ -234,3 +234,19 @@ fn what_if_compares_policies_on_the_same_market() {
     assert!(shared(whitelist) > 0, "whitelists refuse the operators of leased keys");
     assert_ne!(none.digests, whitelist.digests);
 }
+
+#[test]
+fn a_policy_acting_on_an_unknown_detector_is_refused_before_any_market_runs() {
+    let mut misspelt = load_policy("interventions").unwrap();
+    misspelt.name = "misspelt".to_owned();
+    misspelt.interventions.as_mut().unwrap().detectors.push("spoof_cancle".to_owned());
+    let request = whatif::WhatifRequest {
+        seeds: vec![1],
+        policies: vec![load_policy("none").unwrap(), misspelt],
+        step: None,
+    };
+    let progress = indicatif::ProgressBar::hidden();
+    let err = whatif::whatif(&short(), &request, &progress).unwrap_err();
+    assert!(err.contains("misspelt") && err.contains("spoof_cancle"), "{err}");
+    assert_eq!(progress.position(), 0, "no market ran before the refusal");
+}

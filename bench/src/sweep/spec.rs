@@ -319,6 +319,7 @@ impl Spec {
             }
             other => fail(other.to_string()),
         })?;
+        crate::whatif::check_detectors(&loaded.config.policy).map_err(fail)?;
         Ok(Prepared { loaded, detectors })
     }
 
@@ -506,6 +507,15 @@ mod tests {
         assert!(message.contains("size_ratio"), "{message}");
         assert!(spec("scenarios = [\"nowhere\"]\nseeds = [1]\n").is_err());
         assert!(spec("scenarios = [\"small\"]\nseeds = [1, 1]\n").is_err());
+
+        let message = spec(
+            "scenarios = [\"small\"]\nseeds = [1]\n\
+             [set]\npolicy.interventions.detectors = [\"wash_rign\"]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(message.starts_with("sweep.toml: cell 0"), "{message}");
+        assert!(message.contains("unknown detector `wash_rign`"), "{message}");
     }
 
     #[test]
