@@ -123,7 +123,11 @@ struct Raw {
 }
 
 #[derive(Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected a list of seeds, whole numbers from 0 to 18446744073709551615, \
+                 or a range of them in quotes such as \"1..20\""
+)]
 enum Seeds {
     List(Vec<u64>),
     Text(String),
@@ -385,11 +389,25 @@ fn flatten(table: &toml::Table, prefix: &str, out: &mut Vec<(String, Value)>) {
 /// tables on the way; a number indexes a list.
 fn set_path(table: &mut toml::Table, key: &str, value: Value) -> Result<(), String> {
     let parts: Vec<&str> = key.split('.').collect();
+    let mut written = table.contains_key(parts[0]);
     let mut here: &mut Value = table.entry(parts[0].to_owned()).or_insert_with(|| {
         if parts.len() > 1 { Value::Table(toml::Table::new()) } else { Value::Boolean(false) }
     });
     for (depth, part) in parts.iter().enumerate().skip(1) {
         let wanted = &parts[..depth].join(".");
+        if !written && part.parse::<usize>().is_ok() {
+            // A position in a list the scenario leaves to its default: the
+            // list is not in the file, so there is nothing to index.
+            return Err(format!(
+                "the scenario does not write `{wanted}`, so it has its default; a position \
+                 such as `{wanted}.{part}` can only be set where the scenario lists \
+                 `{wanted}` itself (for instruments, as [[instrument]] tables)"
+            ));
+        }
+        written = match &*here {
+            Value::Table(t) => written && t.contains_key(*part),
+            _ => written,
+        };
         here = match here {
             Value::Table(t) => t.entry((*part).to_owned()).or_insert_with(|| {
                 if depth + 1 < parts.len() {
@@ -507,6 +525,22 @@ mod tests {
         assert!(message.contains("size_ratio"), "{message}");
         assert!(spec("scenarios = [\"nowhere\"]\nseeds = [1]\n").is_err());
         assert!(spec("scenarios = [\"small\"]\nseeds = [1, 1]\n").is_err());
+
+        let message = spec("scenarios = [\"small\"]\nseeds = [-1]\n").unwrap_err().to_string();
+        assert!(message.contains("expected a list of seeds"), "{message}");
+        assert!(message.contains("line 2"), "{message}");
+
+        // `small` leaves its instruments to the defaults; `default` lists them.
+        let message =
+            spec("scenarios = [\"small\"]\nseeds = [1]\n[set]\ninstrument.1.tick_size = 1\n")
+                .unwrap_err()
+                .to_string();
+        assert!(message.contains("does not write `instrument`"), "{message}");
+        assert!(message.contains("[[instrument]]"), "{message}");
+        assert!(
+            spec("scenarios = [\"default\"]\nseeds = [1]\n[set]\ninstrument.1.tick_size = 1\n")
+                .is_ok()
+        );
 
         let message = spec(
             "scenarios = [\"small\"]\nseeds = [1]\n\
