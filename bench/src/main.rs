@@ -647,17 +647,37 @@ fn execute(command: Command) -> Result<(), Failure> {
 fn whatif_command(args: WhatifArgs) -> Result<String, Failure> {
     let bad = |e: anyhow::Error| Failure::BadInput(e);
     let loaded = surveil_scenarios::load(&args.scenario).map_err(|e| bad(e.into()))?;
-    let policies = args
-        .policies
-        .split(',')
+    let names: Vec<&str> = args.policies.split(',').map(str::trim).collect();
+    if let Some(i) = names.iter().position(|n| n.is_empty()) {
+        return Err(bad(anyhow::anyhow!(
+            "--policies: entry {} of `{}` is empty; expected a preset name or a policy file",
+            i + 1,
+            args.policies
+        )));
+    }
+    let policies = names
+        .iter()
         .map(|p| {
-            let policy = surveil_scenarios::policy::load_policy(p.trim())?;
+            let policy = surveil_scenarios::policy::load_policy(p)?;
             surveil_bench::whatif::check_detectors(&policy)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", p.trim()))?;
+                .map_err(|e| anyhow::anyhow!("{p}: {e}"))?;
             Ok(policy)
         })
         .collect::<anyhow::Result<Vec<_>>>()
         .map_err(bad)?;
+    // Each policy is a column named after it, in the table and in JSON.
+    if let Some((i, twice)) =
+        policies.iter().enumerate().find(|(i, p)| policies[..*i].iter().any(|q| q.name == p.name))
+    {
+        let first = policies.iter().position(|q| q.name == twice.name).unwrap_or(0);
+        return Err(bad(anyhow::anyhow!(
+            "--policies: `{}` and `{}` are both the policy named `{}`; each policy is one \
+             column of the comparison, so give each once (and each file its own `name`)",
+            names[first],
+            names[i],
+            twice.name
+        )));
+    }
     let seeds = match &args.seeds {
         Some(text) => seeds::parse_seeds(text).map_err(|e| bad(anyhow::anyhow!("--seeds: {e}")))?,
         None => Vec::new(),

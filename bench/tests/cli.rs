@@ -134,3 +134,23 @@ fn run_refuses_interventions_on_an_unknown_detector_and_says_interventions_act_o
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("acts only under `surveil whatif`"), "{}", stderr(&out));
 }
+
+#[test]
+fn whatif_refuses_an_empty_or_repeated_policy_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mine.toml");
+    std::fs::write(&file, "[policy]\nname = \"whitelist\"\n[policy.keys]\nwhitelist = true\n")
+        .unwrap();
+    let twice = format!("none,{}", file.display());
+    let twice = format!("{twice},whitelist");
+    for (policies, expected) in [
+        ("none,,all", "entry 2 of `none,,all` is empty"),
+        ("none,all,none", "`none` and `none` are both the policy named `none`"),
+        (twice.as_str(), "are both the policy named `whitelist`"),
+    ] {
+        let out = surveil(&["whatif", "small", "--policies", policies]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(expected), "{}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    }
+}
