@@ -527,10 +527,43 @@ const MAX_WAKES: f64 = 2e10;
 /// Refuses a scenario whose steady agents would wake so often that the run
 /// could not end in reasonable time: a requote every nanosecond, or a
 /// million market makers. Each term is the expected number of wake-ups of
-/// one class of participant over the session; episodes of abuse are
-/// bounded by their own limits and left out.
+/// one class of participant over the session; an episode of abuse counts
+/// the orders its pace would send over its length (at most the session),
+/// so a gap of a nanosecond between a burst's orders is refused too.
 fn check_workload(s: &Scenario) -> Result<(), (Vec<String>, String)> {
     let duration = s.duration_s.0;
+    let within = |length_s: f64| length_s.min(duration);
+    let a = &s.abuse;
+    let ks = &a.key_sharing;
+    let wash = &a.wash_trading;
+    let burst = &a.micro_burst;
+    // Per second of the session, as the steady terms below are.
+    let abuse = [
+        (
+            "abuse.key_sharing.order_gap_s",
+            f64::from(ks.episodes)
+                * f64::from(ks.max_keys_per_operator.max(1))
+                * within(ks.episode_length_s.0)
+                / ks.order_gap_s.0,
+        ),
+        (
+            "abuse.wash_trading.trade_gap_s",
+            f64::from(wash.episodes) * within(wash.episode_length_s.0) / wash.trade_gap_s.0
+                * wash.inflation_rate.0.max(1.0),
+        ),
+        (
+            "abuse.micro_burst.order_gap_ms",
+            // Quote-stuffing bursts last twice as long, `stuffing_rate` times as fast.
+            f64::from(burst.episodes)
+                * f64::from(burst.bursts_per_episode)
+                * 2.0
+                * within(burst.burst_length_s.0)
+                * 1000.0
+                / burst.order_gap_ms.0
+                * burst.stuffing_rate.0.max(1.0),
+        ),
+    ]
+    .map(|(field, total)| (field, total / duration));
     let makers: f64 = s.instrument.iter().map(|i| f64::from(i.market_makers)).sum();
     let r = &s.retail;
     let retail_rate =
@@ -549,6 +582,9 @@ fn check_workload(s: &Scenario) -> Result<(), (Vec<String>, String)> {
             f64::from(s.execution.accounts) * f64::from(s.execution.children)
                 / s.execution.parent_duration_s.0,
         ),
+        abuse[0],
+        abuse[1],
+        abuse[2],
     ];
     let wakes: f64 = terms.iter().map(|(_, per_s)| per_s * duration).sum();
     if wakes <= MAX_WAKES {
@@ -559,8 +595,15 @@ fn check_workload(s: &Scenario) -> Result<(), (Vec<String>, String)> {
         .copied()
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .expect("the list of terms is not empty");
+    // A rate multiplies a gap in some terms; the error names whichever of
+    // the two the file writes.
+    let partner = match field {
+        "abuse.wash_trading.trade_gap_s" => Some("abuse.wash_trading.inflation_rate"),
+        "abuse.micro_burst.order_gap_ms" => Some("abuse.micro_burst.stuffing_rate"),
+        _ => None,
+    };
     Err((
-        vec![field.to_owned()],
+        std::iter::once(field).chain(partner).map(str::to_owned).collect(),
         format!(
             "the scenario would wake its participants about {wakes:.1e} times over \
              {duration} s, {per_s:.1e} times a second mostly through this field; expected at \

@@ -153,6 +153,20 @@ fn a_market_that_would_never_finish_is_refused() {
          market_makers = 900000\n",
     );
     assert_eq!(field, "market_makers.refresh_ms");
+    // Abuse at a pace no market could carry: an order every nanosecond.
+    for (section, field) in [
+        ("key_sharing", "order_gap_s"),
+        ("wash_trading", "trade_gap_s"),
+        ("micro_burst", "order_gap_ms"),
+    ] {
+        let (_, found, message) =
+            invalid(&format!("name = \"x\"\n[abuse.{section}]\nepisodes = 3\n{field} = 1e-9\n"));
+        assert_eq!(found, format!("abuse.{section}.{field}"));
+        assert!(message.contains("expected at most 2e10"), "{message}");
+    }
+    let (_, found, _) =
+        invalid("name = \"x\"\n[abuse.micro_burst]\nepisodes = 3\nstuffing_rate = 1e12\n");
+    assert_eq!(found, "abuse.micro_burst.stuffing_rate");
     // A long session at a sane pace is still fine.
     parse("name = \"x\"\nduration_s = 86400\n", "day.toml").unwrap();
 }
