@@ -999,6 +999,10 @@ fn generate(args: GenerateArgs) -> Result<String, Failure> {
     Ok(text)
 }
 
+/// The longest `--timeout-s`: a year, far beyond any dataset, and within
+/// what a clock deadline can hold.
+const MAX_TIMEOUT_S: f64 = 365.0 * 86_400.0;
+
 /// Scores an external detector and returns what to print.
 fn score(args: ScoreArgs) -> Result<String, Failure> {
     let ScoreArgs { dataset, detector_cmd, name, kinds, timeout_s, json } = args;
@@ -1007,9 +1011,16 @@ fn score(args: ScoreArgs) -> Result<String, Failure> {
         .map(|k| k.parse::<AbuseKind>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::BadInput(anyhow::anyhow!("--kinds: {e}")))?;
-    if !(timeout_s.is_finite() && timeout_s > 0.0) {
+    if let Some((_, twice)) = kinds.iter().enumerate().find(|(i, k)| kinds[..*i].contains(k)) {
         return Err(Failure::BadInput(anyhow::anyhow!(
-            "--timeout-s: expected a positive number of seconds, found {timeout_s}"
+            "--kinds: `{}` is named twice; each kind is scored once",
+            twice.as_str()
+        )));
+    }
+    if !(timeout_s.is_finite() && timeout_s > 0.0 && timeout_s <= MAX_TIMEOUT_S) {
+        return Err(Failure::BadInput(anyhow::anyhow!(
+            "--timeout-s: expected a positive number of seconds, at most {MAX_TIMEOUT_S} \
+             (a year), found {timeout_s}"
         )));
     }
     let detector = ExternalDetector {

@@ -176,3 +176,21 @@ fn a_directory_that_is_not_a_dataset_is_bad_input() {
     let message = stderr(&out);
     assert!(message.contains("metadata.json") && message.contains("surveil generate"), "{message}");
 }
+
+#[test]
+fn a_timeout_beyond_a_year_or_a_kind_named_twice_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = dir.path().to_str().unwrap();
+    for (extra, expected) in [
+        (["--timeout-s", "1e30"], "--timeout-s: expected a positive number of seconds"),
+        (["--timeout-s", "0"], "--timeout-s: expected a positive number of seconds"),
+        (["--kinds", "pump,spoofing,pump"], "--kinds: `pump` is named twice"),
+    ] {
+        let mut args = vec!["score", "--dataset", dataset, "--detector-cmd", "cat"];
+        args.extend_from_slice(&extra);
+        let out = surveil(&args);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(expected), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    }
+}
