@@ -328,7 +328,13 @@ fn read_record(out: &Path, index: usize) -> Result<Option<CellRecord>, SweepErro
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io(&path, e)),
     };
-    serde_json::from_str(&text).map(Some).map_err(|e| io(&path, format!("not a cell record: {e}")))
+    serde_json::from_str(&text).map(Some).map_err(|e| SweepError::Refused {
+        message: format!(
+            "{}: not a cell record: {e}; the sweep of this directory runs the cell again \
+             when given the same spec, --out and --shard",
+            path.display()
+        ),
+    })
 }
 
 /// Refuses a directory whose manifest is of another spec or version.
