@@ -100,10 +100,7 @@ impl Ctx<'_> {
         // A cancel of an order that already filled is a real client's
         // mistake too, but agents know their fills: they only cancel
         // what still rests, so that rejects in the stream stay meaningful.
-        if !self.exchange.is_resting(order) {
-            return None;
-        }
-        self.exchange.cancel(self.now, access, order).ok()
+        self.exchange.cancel_if_resting(self.now, access, order)
     }
 
     /// Returns the unfilled quantity of an order resting in `instrument`'s
