@@ -125,6 +125,9 @@ pub struct Book {
     asks: Ladder,
     nodes: Slab,
     index: IdIndex,
+    /// How many times a resting order has lost quantity other than by a
+    /// cancel of it; see [`Book::reductions`].
+    reductions: u64,
 }
 
 impl Default for Book {
@@ -141,6 +144,7 @@ impl Book {
             asks: Ladder::new(Side::Sell),
             nodes: Slab::default(),
             index: IdIndex::default(),
+            reductions: 0,
         }
     }
 
@@ -175,6 +179,16 @@ impl Book {
     /// Returns a resting order by id.
     pub fn get(&self, id: OrderId) -> Option<Resting> {
         self.index.get(id, &self.nodes).map(|slot| self.nodes[slot].order())
+    }
+
+    /// Returns how many times so far a resting order has lost quantity
+    /// other than by [`Book::cancel`]: by trading, by self-trade
+    /// prevention, or by a reduction that kept its place. While the count
+    /// stays the same, every order still resting holds what it held, so a
+    /// participant who cancels its own orders itself, and has looked since
+    /// the count last changed, knows what is left of each without asking.
+    pub fn reductions(&self) -> u64 {
+        self.reductions
     }
 
     /// Returns the number of resting orders.
@@ -242,6 +256,7 @@ impl Book {
                 level.qty -= traded;
                 left -= traded;
                 fills.push(Fill { maker: node.id, price, qty: traded, maker_remaining: node.qty });
+                self.reductions += 1;
                 if node.qty == Qty::ZERO {
                     let id = node.id;
                     let next = node.next;
@@ -393,6 +408,7 @@ impl Book {
     /// and returns what is left; an order left with nothing leaves the
     /// book.
     pub(crate) fn take_at(&mut self, slot: u32, by: Qty) -> Qty {
+        self.reductions += 1;
         let order = self.nodes[slot].order();
         if by >= order.qty {
             self.remove_at(slot);
@@ -414,6 +430,7 @@ impl Book {
     /// Unlinks the order in `slot` from its queue and index, frees the slot
     /// and returns the order.
     pub(crate) fn remove_at(&mut self, slot: u32) -> Resting {
+        self.reductions += 1;
         self.index.remove(self.nodes[slot].id, &self.nodes);
         self.unlink(slot)
     }

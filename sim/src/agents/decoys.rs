@@ -81,6 +81,9 @@ pub(crate) struct DeepBookMaker {
     instrument: InstrumentId,
     quotes: Vec<BookQuote>,
     inventory: i64,
+    /// The book's count of reductions when the maker last learned what is
+    /// left of its orders; see [`Ctx::quotes_unchanged`].
+    reductions_seen: Option<u64>,
 }
 
 impl DeepBookMaker {
@@ -89,7 +92,14 @@ impl DeepBookMaker {
         access: Access,
         instrument: InstrumentId,
     ) -> DeepBookMaker {
-        DeepBookMaker { cfg, access, instrument, quotes: Vec::new(), inventory: 0 }
+        DeepBookMaker {
+            cfg,
+            access,
+            instrument,
+            quotes: Vec::new(),
+            inventory: 0,
+            reductions_seen: None,
+        }
     }
 
     /// Returns the price the maker's ladder starts from on one side: the
@@ -103,7 +113,7 @@ impl DeepBookMaker {
                 .quotes
                 .iter()
                 .filter(|q| q.side == side && q.price == price)
-                .map(|q| ctx.resting_in(self.instrument, q.id).map_or(0, |r| r.0))
+                .map(|q| ctx.left_of(self.instrument, q.id, q.known_qty, true).0)
                 .sum();
             qty.0 - own
         };
@@ -142,8 +152,10 @@ impl Agent for DeepBookMaker {
         // Learn the fills since the last wake from what is left of each
         // order.
         let (mut inventory, instrument) = (self.inventory, self.instrument);
+        let reductions = ctx.book(instrument).reductions();
+        let unchanged = ctx.quotes_unchanged(instrument, self.reductions_seen);
         self.quotes.retain_mut(|q| {
-            let left = ctx.resting_in(instrument, q.id).unwrap_or(Qty::ZERO);
+            let left = ctx.left_of(instrument, q.id, q.known_qty, unchanged);
             inventory += q.side.sign() * (q.known_qty - left).0;
             q.known_qty = left;
             left > Qty::ZERO
@@ -206,6 +218,7 @@ impl Agent for DeepBookMaker {
                 }
             }
         }
+        self.reductions_seen = ctx.still(instrument, reductions);
         Some(ctx.now + ctx.jitter(self.cfg.refresh, 0.5, 1.5))
     }
 }

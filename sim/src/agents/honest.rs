@@ -302,6 +302,10 @@ pub(crate) struct MarketMaker {
     wanted: Vec<(Side, u32, Price)>,
     /// Room for the quotes kept at a wake, swapped with `quotes`.
     kept: Vec<Quote>,
+    /// The book's count of reductions when the maker last learned what is
+    /// left of its quotes, if nothing but the maker's own cancels changed
+    /// the book's orders during that wake; see [`Ctx::quotes_unchanged`].
+    reductions_seen: Option<u64>,
 }
 
 impl MarketMaker {
@@ -316,14 +320,16 @@ impl MarketMaker {
             spread_factor: 1.0,
             wanted: Vec::new(),
             kept: Vec::new(),
+            reductions_seen: None,
         }
     }
 
     /// Learns the fills since the last wake from what is left of each quote.
     fn reconcile(&mut self, ctx: &Ctx<'_>) {
         let (mut inventory, instrument) = (self.inventory, self.instrument);
+        let unchanged = ctx.quotes_unchanged(instrument, self.reductions_seen);
         self.quotes.retain_mut(|q| {
-            let left = ctx.resting_in(instrument, q.id).unwrap_or(Qty::ZERO);
+            let left = ctx.left_of(instrument, q.id, q.known_qty, unchanged);
             inventory += q.side.sign() * (q.known_qty - left).0;
             q.known_qty = left;
             left > Qty::ZERO
@@ -391,6 +397,7 @@ impl MarketMaker {
 
 impl Agent for MarketMaker {
     fn wake(&mut self, ctx: &mut Ctx<'_>) -> Option<Nanos> {
+        let reductions = ctx.book(self.instrument).reductions();
         self.reconcile(ctx);
         self.want(ctx);
         let wanted = std::mem::take(&mut self.wanted);
@@ -445,6 +452,7 @@ impl Agent for MarketMaker {
             }
         }
         self.wanted = wanted;
+        self.reductions_seen = ctx.still(self.instrument, reductions);
         Some(ctx.now + ctx.jitter(self.cfg.refresh, 0.5, 1.5))
     }
 }

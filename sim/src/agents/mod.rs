@@ -111,6 +111,42 @@ impl Ctx<'_> {
         self.book(instrument).get(order).map(|r| r.qty)
     }
 
+    /// Tells whether no resting order of `instrument`'s book has lost
+    /// quantity, other than by a cancel, since its count of reductions
+    /// ([`Book::reductions`]) was `seen`.
+    pub fn quotes_unchanged(&self, instrument: InstrumentId, seen: Option<u64>) -> bool {
+        seen == Some(self.book(instrument).reductions())
+    }
+
+    /// Returns `seen` if `instrument`'s book still shows that count of
+    /// reductions, and `None` if something has reduced an order since:
+    /// what a participant keeps at the end of a wake to tell at the next
+    /// whether it needs to look at its orders again.
+    pub fn still(&self, instrument: InstrumentId, seen: u64) -> Option<u64> {
+        (self.book(instrument).reductions() == seen).then_some(seen)
+    }
+
+    /// Returns what is left of one of the caller's own orders in
+    /// `instrument`'s book, `known` when last looked at: `known` itself
+    /// when `unchanged` (see [`Ctx::quotes_unchanged`]) and the caller
+    /// cancels its orders itself, otherwise what the book holds (zero once
+    /// the order no longer rests).
+    pub fn left_of(
+        &self,
+        instrument: InstrumentId,
+        order: OrderId,
+        known: Qty,
+        unchanged: bool,
+    ) -> Qty {
+        let held = || self.resting_in(instrument, order).unwrap_or(Qty::ZERO);
+        if unchanged {
+            debug_assert_eq!(known, held(), "order {} changed unseen", order.0);
+            known
+        } else {
+            held()
+        }
+    }
+
     /// Returns an instrument's book.
     pub fn book(&self, instrument: InstrumentId) -> &Book {
         self.exchange.book(instrument)
