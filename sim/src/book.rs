@@ -444,9 +444,10 @@ impl Book {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
         };
-        let Some(level) = levels.get_mut(order.price) else {
+        let Some(position) = levels.position(order.price) else {
             unreachable!("a resting order always has its level");
         };
+        let level = levels.at_mut(position);
         if prev == NIL {
             level.head = next;
         } else {
@@ -460,7 +461,7 @@ impl Book {
         level.qty -= order.qty;
         level.orders -= 1;
         if level.orders == 0 {
-            levels.remove(order.price);
+            levels.remove_at(position);
         }
         self.nodes.free(slot);
         self.debug_check();

@@ -672,7 +672,9 @@ impl Exchange {
         if req.qty < spec.min_qty || req.qty > spec.max_qty {
             return Err(RejectReason::QtyOutOfRange);
         }
-        if req.qty.0 % spec.lot_size.max(1) != 0 {
+        // A lot or tick of one divides everything: most instruments skip
+        // the divisions.
+        if spec.lot_size > 1 && req.qty.0 % spec.lot_size != 0 {
             return Err(RejectReason::OffLot);
         }
         match (req.order_type, req.price) {
@@ -682,7 +684,9 @@ impl Exchange {
             (_, Some(p)) if p < spec.min_price || p > spec.max_price => {
                 Err(RejectReason::PriceOutOfRange)
             }
-            (_, Some(p)) if p.0 % spec.tick_size.max(1) != 0 => Err(RejectReason::OffTick),
+            (_, Some(p)) if spec.tick_size > 1 && p.0 % spec.tick_size != 0 => {
+                Err(RejectReason::OffTick)
+            }
             (_, Some(p)) if i128::from(p.0) * i128::from(req.qty.0) > MAX_NOTIONAL => {
                 Err(RejectReason::NotionalTooLarge)
             }

@@ -302,6 +302,8 @@ pub(crate) struct MarketMaker {
     wanted: Vec<(Side, u32, Price)>,
     /// Room for the quotes kept at a wake, swapped with `quotes`.
     kept: Vec<Quote>,
+    /// Whether a quote rests for each entry of `wanted`, at a wake.
+    present: Vec<bool>,
     /// The book's count of reductions when the maker last learned what is
     /// left of its quotes, if nothing but the maker's own cancels changed
     /// the book's orders during that wake; see [`Ctx::quotes_unchanged`].
@@ -320,6 +322,7 @@ impl MarketMaker {
             spread_factor: 1.0,
             wanted: Vec::new(),
             kept: Vec::new(),
+            present: Vec::new(),
             reductions_seen: None,
         }
     }
@@ -359,7 +362,8 @@ impl MarketMaker {
     }
 
     /// Fills `self.wanted` with the prices the maker wants on each level of
-    /// each side.
+    /// each side, the bid and the ask of each level in turn, so that the
+    /// entry for a side and a level is at [`wanted_slot`].
     fn want(&mut self, ctx: &mut Ctx<'_>) {
         let fair = self.follow_reference(ctx);
         let inst = ctx.instrument(self.instrument);
@@ -395,6 +399,11 @@ impl MarketMaker {
     }
 }
 
+/// Returns the position in a maker's wanted prices of a side and level.
+fn wanted_slot(side: Side, level: u32) -> usize {
+    level as usize * 2 + usize::from(side == Side::Sell)
+}
+
 impl Agent for MarketMaker {
     fn wake(&mut self, ctx: &mut Ctx<'_>) -> Option<Nanos> {
         let reductions = ctx.book(self.instrument).reductions();
@@ -412,10 +421,11 @@ impl Agent for MarketMaker {
         let mut kept = std::mem::take(&mut self.kept);
         kept.clear();
         for q in self.quotes.drain(..) {
-            let close = wanted.iter().any(|&(side, level, price)| {
-                let tolerance = if level == 0 { tolerance } else { tolerance + step };
-                side == q.side && level == q.level && (price.0 - q.price.0).abs() < tolerance
-            });
+            let close =
+                wanted.get(wanted_slot(q.side, q.level)).is_some_and(|&(side, level, price)| {
+                    let tolerance = if level == 0 { tolerance } else { tolerance + step };
+                    side == q.side && level == q.level && (price.0 - q.price.0).abs() < tolerance
+                });
             if close {
                 kept.push(q);
             } else if let Some(left) = ctx.cancel(access, q.id) {
@@ -425,9 +435,17 @@ impl Agent for MarketMaker {
         self.kept = std::mem::replace(&mut self.quotes, kept);
 
         // Place what is missing, never crossing the other side: a maker
-        // does not take.
-        for &(side, level, price) in &wanted {
-            if price.0 <= 0 || self.quotes.iter().any(|q| q.side == side && q.level == level) {
+        // does not take. A maker holds at most one quote per side and level.
+        self.present.clear();
+        self.present.resize(wanted.len(), false);
+        for q in &self.quotes {
+            if let Some(present) = self.present.get_mut(wanted_slot(q.side, q.level)) {
+                *present = true;
+            }
+        }
+        for (slot, &(side, level, price)) in wanted.iter().enumerate() {
+            debug_assert_eq!(slot, wanted_slot(side, level));
+            if price.0 <= 0 || self.present[slot] {
                 continue;
             }
             let touch = ctx.touch(self.instrument);

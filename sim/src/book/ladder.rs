@@ -6,10 +6,11 @@
 //! best level at the end of the array, reading it is one load, taking it
 //! away is a pop, and a level added or removed near the touch moves only
 //! the few levels between it and the end. A level is found by binary
-//! search. Prices in the array are distinct and strictly ordered (rising
-//! for bids, falling for asks), which [`Ladder::check_order`] verifies.
+//! search over keys that rise toward the best price (the price for bids,
+//! its negation for asks), so one ascending search serves both sides; the
+//! keys are distinct and strictly ordered, which [`Ladder::check_order`]
+//! verifies.
 
-use std::cmp::Ordering;
 use std::ops::Index;
 
 use super::Level;
@@ -19,65 +20,93 @@ use crate::types::{Price, Side};
 pub(super) struct Ladder {
     /// The side the levels belong to, which decides their order.
     side: Side,
-    /// Levels from the worst price to the best.
-    levels: Vec<(Price, Level)>,
+    /// One key per level, rising from the worst price to the best: the
+    /// price for bids, its negation for asks. Kept apart from the levels so
+    /// that a search reads eight bytes a level.
+    keys: Vec<i64>,
+    /// The levels, in the order of their keys.
+    levels: Vec<Level>,
 }
 
 impl Ladder {
     pub(super) fn new(side: Side) -> Ladder {
-        Ladder { side, levels: Vec::new() }
+        Ladder { side, keys: Vec::new(), levels: Vec::new() }
     }
 
-    /// Compares two prices by where they sit in the array: `Less` when `a`
-    /// is the worse price of this side, so it comes first.
-    fn order(&self, a: Price, b: Price) -> Ordering {
+    /// Returns the key that orders `price` on this side.
+    fn key(&self, price: Price) -> i64 {
         match self.side {
-            Side::Buy => a.cmp(&b),
-            Side::Sell => b.cmp(&a),
+            Side::Buy => price.0,
+            Side::Sell => -price.0,
+        }
+    }
+
+    /// Returns the price a key stands for.
+    fn price(&self, key: i64) -> Price {
+        match self.side {
+            Side::Buy => Price(key),
+            Side::Sell => Price(-key),
         }
     }
 
     /// Returns the position of `price`, or where it would be inserted.
     fn search(&self, price: Price) -> Result<usize, usize> {
+        let key = self.key(price);
         // The touch is the most common price asked for.
-        match self.levels.last() {
-            Some(&(best, _)) if best == price => return Ok(self.levels.len() - 1),
-            Some(&(best, _)) if self.order(best, price) == Ordering::Less => {
-                return Err(self.levels.len());
-            }
-            _ => {}
+        match self.keys.last() {
+            Some(&best) if best == key => Ok(self.keys.len() - 1),
+            Some(&best) if best < key => Err(self.keys.len()),
+            _ => self.keys.binary_search(&key),
         }
-        self.levels.binary_search_by(|&(p, _)| self.order(p, price))
     }
 
-    /// Returns the number of levels the array has room for.
+    /// Returns the number of levels the arrays have room for.
     pub(super) fn capacity(&self) -> usize {
-        self.levels.capacity()
+        self.keys.capacity().min(self.levels.capacity())
     }
 
     /// Returns the best level, if any.
     pub(super) fn best(&self) -> Option<(Price, &Level)> {
-        self.levels.last().map(|(p, l)| (*p, l))
+        Some((self.price(*self.keys.last()?), self.levels.last()?))
     }
 
     /// Returns the best level for changing, if any.
     pub(super) fn best_mut(&mut self) -> Option<(Price, &mut Level)> {
-        self.levels.last_mut().map(|(p, l)| (*p, l))
+        let price = self.price(*self.keys.last()?);
+        Some((price, self.levels.last_mut()?))
     }
 
     /// Removes the best level.
     pub(super) fn pop_best(&mut self) {
+        self.keys.pop();
         self.levels.pop();
     }
 
     /// Returns the level at `price`, if any.
     pub(super) fn get(&self, price: Price) -> Option<&Level> {
-        self.search(price).ok().map(|i| &self.levels[i].1)
+        self.search(price).ok().map(|i| &self.levels[i])
     }
 
     /// Returns the level at `price` for changing, if any.
     pub(super) fn get_mut(&mut self, price: Price) -> Option<&mut Level> {
-        self.search(price).ok().map(|i| &mut self.levels[i].1)
+        self.search(price).ok().map(|i| &mut self.levels[i])
+    }
+
+    /// Returns the position of the level at `price`, if any, for
+    /// [`Ladder::at_mut`] and [`Ladder::remove_at`].
+    pub(super) fn position(&self, price: Price) -> Option<usize> {
+        self.search(price).ok()
+    }
+
+    /// Returns the level at a position [`Ladder::position`] gave.
+    pub(super) fn at_mut(&mut self, position: usize) -> &mut Level {
+        &mut self.levels[position]
+    }
+
+    /// Removes the level at a position [`Ladder::position`] gave.
+    pub(super) fn remove_at(&mut self, position: usize) {
+        self.keys.remove(position);
+        self.levels.remove(position);
     }
 
     /// Returns the level at `price`, adding `empty` there first if the
@@ -86,32 +115,45 @@ impl Ladder {
         let i = match self.search(price) {
             Ok(i) => i,
             Err(i) => {
-                self.levels.insert(i, (price, empty));
+                self.keys.insert(i, self.key(price));
+                self.levels.insert(i, empty);
                 i
             }
         };
-        &mut self.levels[i].1
+        &mut self.levels[i]
     }
 
     /// Removes the level at `price`, if any.
-    pub(super) fn remove(&mut self, price: Price) {
-        if let Ok(i) = self.search(price) {
-            self.levels.remove(i);
+    #[cfg(test)]
+    fn remove(&mut self, price: Price) {
+        if let Some(i) = self.position(price) {
+            self.remove_at(i);
         }
     }
 
     /// Returns the levels, best price first.
-    pub(super) fn iter(&self) -> impl DoubleEndedIterator<Item = (Price, &Level)> + '_ {
-        self.levels.iter().rev().map(|(p, l)| (*p, l))
+    pub(super) fn iter(&self) -> impl Iterator<Item = (Price, &Level)> + '_ {
+        self.keys.iter().rev().zip(self.levels.iter().rev()).map(|(&k, l)| (self.price(k), l))
     }
 
-    /// Checks that the prices are distinct and in this side's order.
+    /// Checks that the prices are distinct and in this side's order, one
+    /// level to each.
     pub(super) fn check_order(&self) -> Result<(), String> {
-        for pair in self.levels.windows(2) {
-            if self.order(pair[0].0, pair[1].0) != Ordering::Less {
+        if self.keys.len() != self.levels.len() {
+            return Err(format!(
+                "{} side holds {} prices for {} levels",
+                self.side,
+                self.keys.len(),
+                self.levels.len()
+            ));
+        }
+        for pair in self.keys.windows(2) {
+            if pair[0] >= pair[1] {
                 return Err(format!(
                     "{} levels out of order: {:?} before {:?}",
-                    self.side, pair[0].0, pair[1].0
+                    self.side,
+                    self.price(pair[0]),
+                    self.price(pair[1])
                 ));
             }
         }
