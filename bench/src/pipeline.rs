@@ -234,7 +234,7 @@ impl Feed {
         progress: &ProgressBar,
         mut hand_off: impl FnMut(&mut Vec<Event>),
     ) {
-        let mut events = Vec::with_capacity(batch);
+        let mut events = Vec::with_capacity(batch_room(batch));
         loop {
             // The simulation's cost includes what the run does with every
             // event besides detecting, so that none of it goes unmeasured.
@@ -253,6 +253,14 @@ impl Feed {
             hand_off(&mut events);
         }
     }
+}
+
+/// Returns the room to give a batch of about `batch` events. The
+/// simulation ends a batch with the wake that brings it to `batch` events,
+/// so a batch holds a few events more; the room spare beyond `batch` keeps
+/// that last wake from growing the batch, which would copy all of it.
+fn batch_room(batch: usize) -> usize {
+    batch + batch / 4 + 64
 }
 
 /// Simulates `config`, feeding every event to `detectors`, and returns the
@@ -316,7 +324,8 @@ pub fn run(
             }
 
             feed.stream(options.batch, progress, |batch| {
-                let shared = Arc::new(std::mem::replace(batch, Vec::with_capacity(options.batch)));
+                let room = batch_room(options.batch);
+                let shared = Arc::new(std::mem::replace(batch, Vec::with_capacity(room)));
                 for tx in &senders {
                     // A worker only stops early by panicking, which the join
                     // below reports.

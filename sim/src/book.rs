@@ -167,8 +167,8 @@ impl Book {
     }
 
     /// Returns the levels of one side, best price first.
-    pub fn levels(&self, side: Side) -> Box<dyn Iterator<Item = LevelView> + '_> {
-        Box::new(self.side(side).iter().map(|(p, l)| view(p, l)))
+    pub fn levels(&self, side: Side) -> impl Iterator<Item = LevelView> + '_ {
+        self.side(side).iter().map(|(p, l)| view(p, l))
     }
 
     /// Returns the total quantity resting at one price on one side.

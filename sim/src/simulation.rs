@@ -233,7 +233,7 @@ impl Simulation {
     }
 
     fn schedule(&mut self, time: Nanos, agent: u32) {
-        self.queue.push(Wake { time, seq: self.next_wake_seq, agent });
+        self.queue.push(Wake { time, seq: self.next_wake_seq, agent }, self.now);
         self.next_wake_seq += 1;
     }
 }

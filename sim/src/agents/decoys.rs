@@ -84,6 +84,12 @@ pub(crate) struct DeepBookMaker {
     /// The book's count of reductions when the maker last learned what is
     /// left of its orders; see [`Ctx::quotes_unchanged`].
     reductions_seen: Option<u64>,
+    /// Room, kept between wakes so that a wake allocates nothing, for the
+    /// ladder's prices on one side, for the orders kept, and for the
+    /// orders missing (a price, and whether it is the large order).
+    ladder: Vec<Price>,
+    kept: Vec<BookQuote>,
+    missing: Vec<(Price, bool)>,
 }
 
 impl DeepBookMaker {
@@ -99,6 +105,9 @@ impl DeepBookMaker {
             quotes: Vec::new(),
             inventory: 0,
             reductions_seen: None,
+            ladder: Vec::new(),
+            kept: Vec::new(),
+            missing: Vec::new(),
         }
     }
 
@@ -125,9 +134,10 @@ impl DeepBookMaker {
         deep.or_else(|| book.levels(side).find(|l| others(l.price, l.qty) > 0).map(|l| l.price))
     }
 
-    /// Returns the prices the maker wants on one side: its ladder, best
-    /// first, and its large order.
-    fn wanted(&self, ctx: &Ctx<'_>, side: Side) -> (Vec<Price>, Price) {
+    /// Fills `ladder` with the prices the maker wants for its ladder on one
+    /// side, best first, and returns the price it wants for its large
+    /// order.
+    fn wanted(&self, ctx: &Ctx<'_>, side: Side, ladder: &mut Vec<Price>) -> Price {
         let typical = ctx.instrument(self.instrument).typical_qty.0.max(1) as f64;
         let skew = (self.cfg.inventory_skew * self.inventory as f64 / typical).round() as i64;
         let anchor = self.anchor(ctx, side).unwrap_or_else(|| {
@@ -140,10 +150,10 @@ impl DeepBookMaker {
         // spread from anyone.
         let base = anchor - side.sign() * (side.sign() * skew).max(0);
         let step = self.cfg.level_step;
-        let ladder =
-            (0..i64::from(self.cfg.levels)).map(|l| base - side.sign() * l * step).collect();
+        ladder.clear();
+        ladder.extend((0..i64::from(self.cfg.levels)).map(|l| base - side.sign() * l * step));
         let outer = i64::from(self.cfg.levels.saturating_sub(1)) * step;
-        (ladder, base - side.sign() * (outer + DEEP_OFFSET_TICKS))
+        base - side.sign() * (outer + DEEP_OFFSET_TICKS)
     }
 }
 
@@ -166,12 +176,15 @@ impl Agent for DeepBookMaker {
         self.inventory = inventory;
 
         let (access, instrument) = (self.access, self.instrument);
+        let mut ladder = std::mem::take(&mut self.ladder);
+        let mut missing = std::mem::take(&mut self.missing);
         for side in [Side::Buy, Side::Sell] {
-            let (ladder, deep) = self.wanted(ctx, side);
+            let deep = self.wanted(ctx, side, &mut ladder);
 
             // Pull the ladder orders no longer wanted, and the large order
             // once it is out of place; keep the rest and their priority.
-            let mut kept = Vec::with_capacity(self.quotes.len());
+            let mut kept = std::mem::take(&mut self.kept);
+            kept.clear();
             for q in self.quotes.drain(..) {
                 let stays = q.side != side
                     || if q.large {
@@ -185,20 +198,23 @@ impl Agent for DeepBookMaker {
                     self.inventory += q.side.sign() * (q.known_qty - left).0;
                 }
             }
-            self.quotes = kept;
+            self.kept = std::mem::replace(&mut self.quotes, kept);
 
             // Place what is missing, never crossing the other side: a maker
             // does not take.
             let has_large = self.quotes.iter().any(|q| q.side == side && q.large);
-            let missing: Vec<(Price, bool)> = ladder
-                .into_iter()
-                .filter(|&p| {
-                    !self.quotes.iter().any(|q| q.side == side && q.price == p && !q.large)
-                })
-                .map(|p| (p, false))
-                .chain((!has_large).then_some((deep, true)))
-                .collect();
-            for (price, large) in missing {
+            missing.clear();
+            missing.extend(
+                ladder
+                    .iter()
+                    .copied()
+                    .filter(|&p| {
+                        !self.quotes.iter().any(|q| q.side == side && q.price == p && !q.large)
+                    })
+                    .map(|p| (p, false))
+                    .chain((!has_large).then_some((deep, true))),
+            );
+            for &(price, large) in &missing {
                 let touch = ctx.touch(instrument);
                 let crosses = match side {
                     Side::Buy => touch.ask.is_some_and(|a| price >= a),
@@ -218,6 +234,8 @@ impl Agent for DeepBookMaker {
                 }
             }
         }
+        self.ladder = ladder;
+        self.missing = missing;
         self.reductions_seen = ctx.still(instrument, reductions);
         Some(ctx.now + ctx.jitter(self.cfg.refresh, 0.5, 1.5))
     }

@@ -22,7 +22,7 @@ use std::collections::VecDeque;
 
 use rand::Rng;
 
-use super::{Agent, Ctx};
+use super::{Agent, Ctx, SizeLaw};
 use crate::access::{Access, Channel, DOMESTIC_REGIONS, Network, REGIONS, RegionId};
 use crate::agents::population::IpPlan;
 use crate::config::{
@@ -304,6 +304,8 @@ pub(crate) struct MarketMaker {
     kept: Vec<Quote>,
     /// Whether a quote rests for each entry of `wanted`, at a wake.
     present: Vec<bool>,
+    /// The law of the maker's quote sizes, worked out at its first quote.
+    sizes: Option<SizeLaw>,
     /// The book's count of reductions when the maker last learned what is
     /// left of its quotes, if nothing but the maker's own cancels changed
     /// the book's orders during that wake; see [`Ctx::quotes_unchanged`].
@@ -323,6 +325,7 @@ impl MarketMaker {
             wanted: Vec::new(),
             kept: Vec::new(),
             present: Vec::new(),
+            sizes: None,
             reductions_seen: None,
         }
     }
@@ -458,7 +461,10 @@ impl Agent for MarketMaker {
             }
             // Market makers quote consistent, round sizes, unlike retail
             // traders.
-            let qty = round_size(ctx.qty_spread(self.instrument, self.cfg.size_multiplier, 0.25));
+            let (instrument, multiplier) = (self.instrument, self.cfg.size_multiplier);
+            let sizes =
+                *self.sizes.get_or_insert_with(|| ctx.size_law(instrument, multiplier, 0.25));
+            let qty = round_size(ctx.size(&sizes));
             if let Some(placed) = ctx.limit(access, self.instrument, side, price, qty) {
                 self.quotes.push(Quote {
                     id: placed.id,

@@ -202,12 +202,32 @@ impl Ctx<'_> {
     /// deviation of its logarithm: small for a participant that trades in
     /// consistent sizes.
     pub fn qty_spread(&mut self, instrument: InstrumentId, multiplier: f64, sigma: f64) -> Qty {
+        let law = self.size_law(instrument, multiplier, sigma);
+        self.size(&law)
+    }
+
+    /// Returns the law [`Ctx::qty_spread`] draws sizes from, for a
+    /// participant that draws many sizes from the same law to keep.
+    pub(crate) fn size_law(
+        &self,
+        instrument: InstrumentId,
+        multiplier: f64,
+        sigma: f64,
+    ) -> SizeLaw {
         let cfg = self.instrument(instrument);
         let median = cfg.typical_qty.0 as f64 * multiplier;
-        let (lo, hi) = (cfg.spec.min_qty.0, cfg.spec.max_qty.0);
-        let draw =
-            LogNormal::new(median.max(1.0).ln(), sigma).map_or(median, |d| d.sample(self.rng));
-        Qty((draw.round() as i64).clamp(lo, hi))
+        SizeLaw {
+            log_normal: LogNormal::new(median.max(1.0).ln(), sigma).ok(),
+            median,
+            lo: cfg.spec.min_qty.0,
+            hi: cfg.spec.max_qty.0,
+        }
+    }
+
+    /// Draws an order size from a law [`Ctx::size_law`] gave.
+    pub(crate) fn size(&mut self, law: &SizeLaw) -> Qty {
+        let draw = law.log_normal.map_or(law.median, |d| d.sample(self.rng));
+        Qty((draw.round() as i64).clamp(law.lo, law.hi))
     }
 
     /// Draws an instrument in proportion to the instruments' activity
@@ -248,6 +268,18 @@ impl Ctx<'_> {
         };
         self.submit(access, req)
     }
+}
+
+/// The law of one participant's order sizes in one instrument: log-normal
+/// around a median, within the instrument's limits.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SizeLaw {
+    /// The log-normal law, or `None` when its parameters admit none and
+    /// every size is the median.
+    log_normal: Option<LogNormal<f64>>,
+    median: f64,
+    lo: i64,
+    hi: i64,
 }
 
 /// Draws an instrument in proportion to the instruments' activity weights.
