@@ -23,9 +23,8 @@ fn a_warm_book_allocates_almost_never() {
         let blocks = dhat::HeapStats::get().total_blocks - before;
         let per_message = blocks as f64 / measured.len() as f64;
 
-        // Only a price level the book does not hold allocates (a node of
-        // the ordered map of levels, now and then), which a crash does
-        // often and a calm book rarely.
+        // Only a side whose array of price levels outgrows its room
+        // allocates, which a warm book has long since stopped doing.
         println!("{regime:?}: {per_message:.4} allocations per message");
         assert!(per_message < 0.02, "{regime:?}: {per_message:.4} allocations per message");
     }

@@ -1,7 +1,8 @@
 //! A limit order book for one instrument, with price-time priority.
 //!
 //! Resting orders live in a slab and are chained into one first-in-first-out
-//! queue per price level; levels are kept in an ordered map per side. An
+//! queue per price level; each side keeps its levels in an array sorted
+//! with the best price last, where the touch is one load away. An
 //! incoming order is matched against the opposite side best price first, and
 //! within a price oldest first; every fill is priced at the resting order's
 //! price.
@@ -15,15 +16,16 @@
 //!   id, and sits on the level of its own side and price;
 //! - within a level, orders are in arrival order (a partial fill keeps an
 //!   order's place), and the queue's links agree in both directions;
+//! - each side's levels are at distinct prices, in that side's order;
 //! - every slot of the slab holds either a resting order or a free entry,
 //!   never both and never neither.
 
 mod ids;
+mod ladder;
 mod slab;
 
-use std::collections::BTreeMap;
-
 use self::ids::IdIndex;
+use self::ladder::Ladder;
 use self::slab::Slab;
 use crate::types::{AccountId, OrderId, Price, Qty, Side};
 
@@ -117,28 +119,43 @@ impl Node {
 }
 
 /// The limit order book of one instrument.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Book {
-    bids: BTreeMap<Price, Level>,
-    asks: BTreeMap<Price, Level>,
+    bids: Ladder,
+    asks: Ladder,
     nodes: Slab,
     index: IdIndex,
+    /// How many times a resting order has lost quantity other than by a
+    /// cancel of it; see [`Book::reductions`].
+    reductions: u64,
+}
+
+impl Default for Book {
+    fn default() -> Book {
+        Book::new()
+    }
 }
 
 impl Book {
     /// Creates an empty book.
     pub fn new() -> Book {
-        Book::default()
+        Book {
+            bids: Ladder::new(Side::Buy),
+            asks: Ladder::new(Side::Sell),
+            nodes: Slab::default(),
+            index: IdIndex::default(),
+            reductions: 0,
+        }
     }
 
     /// Returns the best bid level, if any.
     pub fn best_bid(&self) -> Option<LevelView> {
-        self.bids.iter().next_back().map(|(&price, l)| view(price, l))
+        self.bids.best().map(|(price, l)| view(price, l))
     }
 
     /// Returns the best ask level, if any.
     pub fn best_ask(&self) -> Option<LevelView> {
-        self.asks.iter().next().map(|(&price, l)| view(price, l))
+        self.asks.best().map(|(price, l)| view(price, l))
     }
 
     /// Returns the best level of one side, if any.
@@ -150,21 +167,28 @@ impl Book {
     }
 
     /// Returns the levels of one side, best price first.
-    pub fn levels(&self, side: Side) -> Box<dyn Iterator<Item = LevelView> + '_> {
-        match side {
-            Side::Buy => Box::new(self.bids.iter().rev().map(|(&p, l)| view(p, l))),
-            Side::Sell => Box::new(self.asks.iter().map(|(&p, l)| view(p, l))),
-        }
+    pub fn levels(&self, side: Side) -> impl Iterator<Item = LevelView> + '_ {
+        self.side(side).iter().map(|(p, l)| view(p, l))
     }
 
     /// Returns the total quantity resting at one price on one side.
     pub fn depth_at(&self, side: Side, price: Price) -> Qty {
-        self.side(side).get(&price).map_or(Qty::ZERO, |l| l.qty)
+        self.side(side).get(price).map_or(Qty::ZERO, |l| l.qty)
     }
 
     /// Returns a resting order by id.
     pub fn get(&self, id: OrderId) -> Option<Resting> {
         self.index.get(id, &self.nodes).map(|slot| self.nodes[slot].order())
+    }
+
+    /// Returns how many times so far a resting order has lost quantity
+    /// other than by [`Book::cancel`]: by trading, by self-trade
+    /// prevention, or by a reduction that kept its place. While the count
+    /// stays the same, every order still resting holds what it held, so a
+    /// participant who cancels its own orders itself, and has looked since
+    /// the count last changed, knows what is left of each without asking.
+    pub fn reductions(&self) -> u64 {
+        self.reductions
     }
 
     /// Returns the number of resting orders.
@@ -180,7 +204,7 @@ impl Book {
     /// Returns the orders resting at one level, oldest first.
     pub fn queue(&self, side: Side, price: Price) -> Vec<Resting> {
         let mut out = Vec::new();
-        if let Some(level) = self.side(side).get(&price) {
+        if let Some(level) = self.side(side).get(price) {
             let mut slot = level.head;
             while slot != NIL {
                 let node = &self.nodes[slot];
@@ -207,13 +231,12 @@ impl Book {
         fills: &mut Vec<Fill>,
     ) -> Qty {
         let mut left = qty;
+        let opposite = match side {
+            Side::Buy => &mut self.asks,
+            Side::Sell => &mut self.bids,
+        };
         while left > Qty::ZERO {
-            let opposite = match side {
-                Side::Buy => self.asks.first_entry(),
-                Side::Sell => self.bids.last_entry(),
-            };
-            let Some(mut entry) = opposite else { break };
-            let price = *entry.key();
+            let Some((price, level)) = opposite.best_mut() else { break };
             let crosses = match (side, limit) {
                 (_, None) => true,
                 (Side::Buy, Some(l)) => price <= l,
@@ -225,7 +248,6 @@ impl Book {
 
             // Take from the head of the level's queue until it or the
             // incoming order is exhausted.
-            let level = entry.get_mut();
             while left > Qty::ZERO && level.head != NIL {
                 let slot = level.head;
                 let node = &mut self.nodes[slot];
@@ -234,6 +256,7 @@ impl Book {
                 level.qty -= traded;
                 left -= traded;
                 fills.push(Fill { maker: node.id, price, qty: traded, maker_remaining: node.qty });
+                self.reductions += 1;
                 if node.qty == Qty::ZERO {
                     let id = node.id;
                     let next = node.next;
@@ -249,7 +272,7 @@ impl Book {
                 }
             }
             if level.head == NIL {
-                entry.remove();
+                opposite.pop_best();
             }
         }
         self.debug_check();
@@ -305,12 +328,8 @@ impl Book {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
         };
-        let level = levels.entry(price).or_insert(Level {
-            head: NIL,
-            tail: NIL,
-            qty: Qty::ZERO,
-            orders: 0,
-        });
+        let level =
+            levels.get_or_insert(price, Level { head: NIL, tail: NIL, qty: Qty::ZERO, orders: 0 });
         let owner = owner.map_or(NO_OWNER, |a| a.0);
         let node = Node { id, price, qty, owner, prev: level.tail, next: NIL, side };
         let stored = self.nodes.insert(node);
@@ -341,18 +360,17 @@ impl Book {
     /// Removes a resting order and returns it, or `None` if no order with
     /// this id is resting.
     pub fn cancel(&mut self, id: OrderId) -> Option<Resting> {
-        let slot = self.index.get(id, &self.nodes)?;
-        Some(self.remove_at(slot))
+        let slot = self.index.remove(id, &self.nodes)?;
+        Some(self.unlink(slot))
     }
 
     /// Returns the bytes the book holds for its orders and levels, counted
     /// from the capacity of its containers: the slab's chunks of orders
-    /// (free slots included), the id index's whole allocation and the price
-    /// levels (an ordered-map entry of a price and a level each, allowing a
-    /// third of each map node for its spare room and links).
+    /// (free slots included), the id index's whole allocation and the
+    /// arrays of price levels (a price and a level each, spare room
+    /// included).
     pub fn memory_bytes(&self) -> usize {
-        let level_entry = size_of::<(Price, Level)>() * 4 / 3;
-        let levels = (self.bids.len() + self.asks.len()) * level_entry;
+        let levels = (self.bids.capacity() + self.asks.capacity()) * size_of::<(Price, Level)>();
         self.nodes.memory_bytes() + self.index.memory_bytes() + levels
     }
 
@@ -365,11 +383,7 @@ impl Book {
     /// Returns the resting orders of one side in priority order (best
     /// price first, oldest first within a price), with their owners.
     pub fn orders(&self, side: Side) -> impl Iterator<Item = (Resting, Option<AccountId>)> + '_ {
-        let levels: Box<dyn Iterator<Item = &Level>> = match side {
-            Side::Buy => Box::new(self.bids.values().rev()),
-            Side::Sell => Box::new(self.asks.values()),
-        };
-        levels.flat_map(move |level| {
+        self.side(side).iter().flat_map(move |(_, level)| {
             let mut slot = level.head;
             std::iter::from_fn(move || {
                 if slot == NIL {
@@ -385,10 +399,7 @@ impl Book {
     /// Returns the slot, order and owner at the head of the best level of
     /// one side: the next order an incoming order on the other side meets.
     pub(crate) fn head(&self, side: Side) -> Option<(u32, Resting, Option<AccountId>)> {
-        let level = match side {
-            Side::Buy => self.bids.values().next_back(),
-            Side::Sell => self.asks.values().next(),
-        }?;
+        let (_, level) = self.side(side).best()?;
         let node = &self.nodes[level.head];
         Some((level.head, node.order(), node.owner()))
     }
@@ -397,6 +408,7 @@ impl Book {
     /// and returns what is left; an order left with nothing leaves the
     /// book.
     pub(crate) fn take_at(&mut self, slot: u32, by: Qty) -> Qty {
+        self.reductions += 1;
         let order = self.nodes[slot].order();
         if by >= order.qty {
             self.remove_at(slot);
@@ -408,7 +420,7 @@ impl Book {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
         };
-        if let Some(level) = levels.get_mut(&order.price) {
+        if let Some(level) = levels.get_mut(order.price) {
             level.qty -= by;
         }
         self.debug_check();
@@ -418,18 +430,24 @@ impl Book {
     /// Unlinks the order in `slot` from its queue and index, frees the slot
     /// and returns the order.
     pub(crate) fn remove_at(&mut self, slot: u32) -> Resting {
+        self.reductions += 1;
+        self.index.remove(self.nodes[slot].id, &self.nodes);
+        self.unlink(slot)
+    }
+
+    /// Unlinks the order in `slot`, which the index no longer names, from
+    /// its queue, frees the slot and returns the order.
+    fn unlink(&mut self, slot: u32) -> Resting {
         let Node { prev, next, .. } = self.nodes[slot];
         let order = self.nodes[slot].order();
-        self.index.remove(order.id, &self.nodes);
         let levels = match order.side {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
         };
-        let std::collections::btree_map::Entry::Occupied(mut entry) = levels.entry(order.price)
-        else {
-            unreachable!("an indexed order always has its level");
+        let Some(position) = levels.position(order.price) else {
+            unreachable!("a resting order always has its level");
         };
-        let level = entry.get_mut();
+        let level = levels.at_mut(position);
         if prev == NIL {
             level.head = next;
         } else {
@@ -443,7 +461,7 @@ impl Book {
         level.qty -= order.qty;
         level.orders -= 1;
         if level.orders == 0 {
-            entry.remove();
+            levels.remove_at(position);
         }
         self.nodes.free(slot);
         self.debug_check();
@@ -480,7 +498,8 @@ impl Book {
         }
         let mut resting = 0usize;
         for (side, levels) in [(Side::Buy, &self.bids), (Side::Sell, &self.asks)] {
-            for (&price, level) in levels {
+            levels.check_order()?;
+            for (price, level) in levels.iter() {
                 let queue = self.walk(price, level)?;
                 for &(slot, _) in &queue {
                     if std::mem::replace(&mut reached[slot as usize], true) {
@@ -569,7 +588,7 @@ impl Book {
         }
     }
 
-    fn side(&self, side: Side) -> &BTreeMap<Price, Level> {
+    fn side(&self, side: Side) -> &Ladder {
         match side {
             Side::Buy => &self.bids,
             Side::Sell => &self.asks,

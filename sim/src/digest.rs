@@ -10,11 +10,19 @@ use crate::event::{
 };
 use crate::types::{Price, Side};
 
+/// Bytes laid out before they are fed to BLAKE3 at once.
+const BLOCK: usize = 1 << 16;
+
+/// Room for one event's encoding; the longest, a trade, takes 106 bytes.
+const MAX_RECORD: usize = 128;
+
 /// An incremental digest of an event stream.
 #[derive(Debug, Clone)]
 pub struct EventDigest {
     hasher: blake3::Hasher,
-    buf: Vec<u8>,
+    /// Encoded events not yet hashed, in `buf[..len]`.
+    buf: Box<[u8]>,
+    len: usize,
 }
 
 impl Default for EventDigest {
@@ -26,50 +34,41 @@ impl Default for EventDigest {
 impl EventDigest {
     /// Starts a digest of an empty stream.
     pub fn new() -> EventDigest {
-        EventDigest { hasher: blake3::Hasher::new(), buf: Vec::with_capacity(1 << 16) }
+        EventDigest { hasher: blake3::Hasher::new(), buf: vec![0; BLOCK].into(), len: 0 }
     }
 
     /// Adds events to the digest, in order.
     pub fn update(&mut self, events: &[Event]) {
         for event in events {
-            // Each event is laid out on the stack first and copied once:
-            // growing the buffer byte by byte costs a capacity check per
-            // field.
-            let mut record = Record::default();
-            encode(event, &mut record);
-            self.buf.extend_from_slice(record.bytes());
-            if self.buf.len() > (1 << 16) - 256 {
-                self.hasher.update(&self.buf);
-                self.buf.clear();
+            if self.len > BLOCK - MAX_RECORD {
+                self.hasher.update(&self.buf[..self.len]);
+                self.len = 0;
             }
+            // Each event is laid out in place, in room of a fixed size, so
+            // that it is neither copied nor checked against the buffer's
+            // end field by field.
+            let room = &mut self.buf[self.len..self.len + MAX_RECORD];
+            let mut record = Record { bytes: room.try_into().expect("a record's room"), len: 0 };
+            encode(event, &mut record);
+            self.len += record.len;
         }
     }
 
     /// Returns the digest as 64 hexadecimal digits.
     pub fn hex(&self) -> String {
         let mut hasher = self.hasher.clone();
-        hasher.update(&self.buf);
+        hasher.update(&self.buf[..self.len]);
         hasher.finalize().to_hex().to_string()
     }
 }
 
-/// The encoding of one event; the longest, a trade, takes 106 bytes.
-struct Record {
-    bytes: [u8; 128],
+/// The room one event is encoded into, and how much of it is used.
+struct Record<'a> {
+    bytes: &'a mut [u8; MAX_RECORD],
     len: usize,
 }
 
-impl Default for Record {
-    fn default() -> Record {
-        Record { bytes: [0; 128], len: 0 }
-    }
-}
-
-impl Record {
-    fn bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-
+impl Record<'_> {
     fn push(&mut self, b: u8) {
         self.bytes[self.len] = b;
         self.len += 1;
@@ -81,7 +80,7 @@ impl Record {
     }
 }
 
-fn encode(event: &Event, out: &mut Record) {
+fn encode(event: &Event, out: &mut Record<'_>) {
     put(out, event.seq);
     put(out, event.time.0);
     match &event.body {
@@ -172,7 +171,7 @@ fn encode(event: &Event, out: &mut Record) {
     }
 }
 
-fn put_control(out: &mut Record, kind: ControlKind) {
+fn put_control(out: &mut Record<'_>, kind: ControlKind) {
     match kind {
         ControlKind::MonitoringRaised => out.push(0),
         ControlKind::Warned => out.push(1),
@@ -199,7 +198,7 @@ fn put_control(out: &mut Record, kind: ControlKind) {
     }
 }
 
-fn put_opt(out: &mut Record, v: Option<u64>) {
+fn put_opt(out: &mut Record<'_>, v: Option<u64>) {
     match v {
         Some(v) => {
             out.push(1);
@@ -209,15 +208,15 @@ fn put_opt(out: &mut Record, v: Option<u64>) {
     }
 }
 
-fn put(out: &mut Record, v: u64) {
+fn put(out: &mut Record<'_>, v: u64) {
     out.extend_from_slice(&v.to_le_bytes());
 }
 
-fn put_u16(out: &mut Record, v: u16) {
+fn put_u16(out: &mut Record<'_>, v: u16) {
     out.extend_from_slice(&v.to_le_bytes());
 }
 
-fn put_price(out: &mut Record, p: Option<Price>) {
+fn put_price(out: &mut Record<'_>, p: Option<Price>) {
     match p {
         Some(p) => {
             out.push(1);
@@ -227,7 +226,7 @@ fn put_price(out: &mut Record, p: Option<Price>) {
     }
 }
 
-fn put_access(out: &mut Record, a: &Access) {
+fn put_access(out: &mut Record<'_>, a: &Access) {
     out.extend_from_slice(&a.account.0.to_le_bytes());
     match a.channel {
         Channel::Web => out.push(0),

@@ -8,6 +8,8 @@
 //! Ids are handed out in sequence and never reused within a run. The order
 //! semantics themselves are the book's; see [`crate::matching`].
 
+use std::collections::hash_map::Entry;
+
 use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Serialize};
@@ -242,6 +244,10 @@ impl Exchange {
 
     /// Returns the self-trade prevention mode an account's orders use.
     pub fn self_trade_prevention(&self, account: AccountId) -> SelfTradePrevention {
+        // Most markets set no account apart: every order skips the look-up.
+        if self.stp_accounts.is_empty() {
+            return self.stp_default;
+        }
         self.stp_accounts.get(&account).copied().unwrap_or(self.stp_default)
     }
 
@@ -342,7 +348,7 @@ impl Exchange {
         let mut reports = std::mem::take(&mut self.reports);
         reports.clear();
         let book = &mut self.books[usize::from(req.instrument.0)];
-        if let Err(refusal) = book.submit(&order, stp, &mut reports) {
+        if let Err(refusal) = book.submit_fresh(&order, stp, &mut reports) {
             self.reports = reports;
             return refuse(self, reject_reason(refusal));
         }
@@ -425,6 +431,49 @@ impl Exchange {
         self.publish(now, request, &reports);
         self.reports = reports;
         Ok(left)
+    }
+
+    /// Cancels an order on behalf of its owner if it still rests, as a
+    /// client that follows its own fills would: a request about an order
+    /// that no longer rests is never sent, so nothing is reported. Returns
+    /// the quantity that left the book, or `None` when the order was not
+    /// resting or the cancel was refused (a refusal is reported as
+    /// [`Exchange::cancel`] reports it).
+    pub fn cancel_if_resting(&mut self, now: Nanos, access: Access, order: OrderId) -> Option<Qty> {
+        // The controls see the request before the register is consulted.
+        if self.gate.is_some() {
+            if !self.live.contains_key(&order) {
+                return None;
+            }
+            return self.cancel(now, access, order).ok();
+        }
+
+        // One look-up in the register finds, checks and forgets the order.
+        let live = match self.live.entry(order) {
+            Entry::Vacant(_) => return None,
+            Entry::Occupied(e) if e.get().access.account != access.account => None,
+            Entry::Occupied(e) => Some(e.remove()),
+        };
+        let Some(live) = live else {
+            let reason = RejectReason::NotOwner;
+            self.emit(now, EventBody::CancelRejected(CancelRejected { order, reason, access }));
+            return None;
+        };
+        let left = self.books[usize::from(live.instrument.0)]
+            .cancel(order)
+            .expect("every registered order rests in its book")
+            .qty;
+        let body = EventBody::Cancelled(Cancelled {
+            order,
+            instrument: live.instrument,
+            side: live.side,
+            price: Some(live.price),
+            remaining: left,
+            reason: CancelReason::Requested,
+            access,
+        });
+        self.emit(now, body);
+        Some(left)
     }
 
     /// Amends a resting order's price and quantity on behalf of its owner;
@@ -623,7 +672,9 @@ impl Exchange {
         if req.qty < spec.min_qty || req.qty > spec.max_qty {
             return Err(RejectReason::QtyOutOfRange);
         }
-        if req.qty.0 % spec.lot_size.max(1) != 0 {
+        // A lot or tick of one divides everything: most instruments skip
+        // the divisions.
+        if spec.lot_size > 1 && req.qty.0 % spec.lot_size != 0 {
             return Err(RejectReason::OffLot);
         }
         match (req.order_type, req.price) {
@@ -633,7 +684,9 @@ impl Exchange {
             (_, Some(p)) if p < spec.min_price || p > spec.max_price => {
                 Err(RejectReason::PriceOutOfRange)
             }
-            (_, Some(p)) if p.0 % spec.tick_size.max(1) != 0 => Err(RejectReason::OffTick),
+            (_, Some(p)) if spec.tick_size > 1 && p.0 % spec.tick_size != 0 => {
+                Err(RejectReason::OffTick)
+            }
             (_, Some(p)) if i128::from(p.0) * i128::from(req.qty.0) > MAX_NOTIONAL => {
                 Err(RejectReason::NotionalTooLarge)
             }

@@ -22,6 +22,7 @@ pub mod matching;
 pub mod policy;
 pub mod reconcile;
 pub mod rng;
+mod schedule;
 pub mod simulation;
 pub mod truth;
 pub mod types;

@@ -216,6 +216,34 @@ impl Book {
         if self.get(order.id).is_some() {
             return Err(BookReject::DuplicateId);
         }
+        self.submit_checked(order, stp, out)
+    }
+
+    /// Submits an order whose id rests nowhere in this book, as
+    /// [`Book::submit`] does after its check for a duplicate id: the
+    /// gateway gives every order a fresh id, so the look-up it would make
+    /// could only fail.
+    pub(crate) fn submit_fresh(
+        &mut self,
+        order: &NewOrder,
+        stp: SelfTradePrevention,
+        out: &mut Vec<Report>,
+    ) -> Result<(), BookReject> {
+        if order.qty <= Qty::ZERO {
+            return Err(BookReject::NonPositiveQty);
+        }
+        debug_assert!(self.get(order.id).is_none(), "order {} is not fresh", order.id.0);
+        self.submit_checked(order, stp, out)
+    }
+
+    /// Submits an order with a positive quantity and an id that rests
+    /// nowhere in the book.
+    fn submit_checked(
+        &mut self,
+        order: &NewOrder,
+        stp: SelfTradePrevention,
+        out: &mut Vec<Report>,
+    ) -> Result<(), BookReject> {
         let opposite = order.side.opposite();
         let touch = self.best(opposite).map(|l| l.price);
         match (order.price, order.tif) {

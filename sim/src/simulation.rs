@@ -6,8 +6,7 @@
 //! stream in batches and keeps the ground truth to itself until the run
 //! ends.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 
 use crate::agents::Ctx;
 use crate::agents::population::{self, Participant};
@@ -16,16 +15,10 @@ use crate::controls::Controls;
 use crate::event::{Event, EventBody};
 use crate::exchange::{Exchange, InstrumentSpec};
 use crate::policy::Action;
+use crate::schedule::{Wake, WakeQueue};
 use crate::truth::{Decoy, GroundTruth, TruthRecorder};
 use crate::types::{AccountId, InstrumentId, KeyId, Nanos, OrderId};
 use crate::world::Reference;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Wake {
-    time: Nanos,
-    seq: u64,
-    agent: u32,
-}
 
 /// One simulated trading session.
 pub struct Simulation {
@@ -35,7 +28,7 @@ pub struct Simulation {
     instruments: Vec<InstrumentConfig>,
     reference: Reference,
     participants: Vec<Participant>,
-    queue: BinaryHeap<Reverse<Wake>>,
+    queue: WakeQueue,
     next_wake_seq: u64,
     truth: TruthRecorder,
     accounts: Vec<AccountId>,
@@ -70,7 +63,7 @@ impl Simulation {
                 config.duration,
             ),
             participants: population.participants,
-            queue: BinaryHeap::new(),
+            queue: WakeQueue::default(),
             next_wake_seq: 0,
             truth: TruthRecorder::default(),
             accounts: population.accounts,
@@ -112,7 +105,7 @@ impl Simulation {
     /// over and every event has been handed out.
     pub fn next_batch(&mut self, out: &mut Vec<Event>, target: usize) -> bool {
         let start = out.len();
-        while let Some(&Reverse(wake)) = self.queue.peek() {
+        while let Some(&wake) = self.queue.peek() {
             if wake.time >= self.duration {
                 self.queue.clear();
                 break;
@@ -151,9 +144,7 @@ impl Simulation {
                     }
                     let seq = self.next_wake_seq;
                     self.next_wake_seq += 1;
-                    if let Some(mut top) = self.queue.peek_mut() {
-                        *top = Reverse(Wake { time: next, seq, agent: wake.agent });
-                    }
+                    self.queue.replace_top(Wake { time: next, seq, agent: wake.agent });
                 }
                 None => {
                     self.queue.pop();
@@ -242,7 +233,7 @@ impl Simulation {
     }
 
     fn schedule(&mut self, time: Nanos, agent: u32) {
-        self.queue.push(Reverse(Wake { time, seq: self.next_wake_seq, agent }));
+        self.queue.push(Wake { time, seq: self.next_wake_seq, agent }, self.now);
         self.next_wake_seq += 1;
     }
 }

@@ -81,6 +81,15 @@ pub(crate) struct DeepBookMaker {
     instrument: InstrumentId,
     quotes: Vec<BookQuote>,
     inventory: i64,
+    /// The book's count of reductions when the maker last learned what is
+    /// left of its orders; see [`Ctx::quotes_unchanged`].
+    reductions_seen: Option<u64>,
+    /// Room, kept between wakes so that a wake allocates nothing, for the
+    /// ladder's prices on one side, for the orders kept, and for the
+    /// orders missing (a price, and whether it is the large order).
+    ladder: Vec<Price>,
+    kept: Vec<BookQuote>,
+    missing: Vec<(Price, bool)>,
 }
 
 impl DeepBookMaker {
@@ -89,7 +98,17 @@ impl DeepBookMaker {
         access: Access,
         instrument: InstrumentId,
     ) -> DeepBookMaker {
-        DeepBookMaker { cfg, access, instrument, quotes: Vec::new(), inventory: 0 }
+        DeepBookMaker {
+            cfg,
+            access,
+            instrument,
+            quotes: Vec::new(),
+            inventory: 0,
+            reductions_seen: None,
+            ladder: Vec::new(),
+            kept: Vec::new(),
+            missing: Vec::new(),
+        }
     }
 
     /// Returns the price the maker's ladder starts from on one side: the
@@ -103,7 +122,7 @@ impl DeepBookMaker {
                 .quotes
                 .iter()
                 .filter(|q| q.side == side && q.price == price)
-                .map(|q| ctx.resting_in(self.instrument, q.id).map_or(0, |r| r.0))
+                .map(|q| ctx.left_of(self.instrument, q.id, q.known_qty, true).0)
                 .sum();
             qty.0 - own
         };
@@ -115,9 +134,10 @@ impl DeepBookMaker {
         deep.or_else(|| book.levels(side).find(|l| others(l.price, l.qty) > 0).map(|l| l.price))
     }
 
-    /// Returns the prices the maker wants on one side: its ladder, best
-    /// first, and its large order.
-    fn wanted(&self, ctx: &Ctx<'_>, side: Side) -> (Vec<Price>, Price) {
+    /// Fills `ladder` with the prices the maker wants for its ladder on one
+    /// side, best first, and returns the price it wants for its large
+    /// order.
+    fn wanted(&self, ctx: &Ctx<'_>, side: Side, ladder: &mut Vec<Price>) -> Price {
         let typical = ctx.instrument(self.instrument).typical_qty.0.max(1) as f64;
         let skew = (self.cfg.inventory_skew * self.inventory as f64 / typical).round() as i64;
         let anchor = self.anchor(ctx, side).unwrap_or_else(|| {
@@ -130,10 +150,10 @@ impl DeepBookMaker {
         // spread from anyone.
         let base = anchor - side.sign() * (side.sign() * skew).max(0);
         let step = self.cfg.level_step;
-        let ladder =
-            (0..i64::from(self.cfg.levels)).map(|l| base - side.sign() * l * step).collect();
+        ladder.clear();
+        ladder.extend((0..i64::from(self.cfg.levels)).map(|l| base - side.sign() * l * step));
         let outer = i64::from(self.cfg.levels.saturating_sub(1)) * step;
-        (ladder, base - side.sign() * (outer + DEEP_OFFSET_TICKS))
+        base - side.sign() * (outer + DEEP_OFFSET_TICKS)
     }
 }
 
@@ -142,8 +162,10 @@ impl Agent for DeepBookMaker {
         // Learn the fills since the last wake from what is left of each
         // order.
         let (mut inventory, instrument) = (self.inventory, self.instrument);
+        let reductions = ctx.book(instrument).reductions();
+        let unchanged = ctx.quotes_unchanged(instrument, self.reductions_seen);
         self.quotes.retain_mut(|q| {
-            let left = ctx.resting_in(instrument, q.id).unwrap_or(Qty::ZERO);
+            let left = ctx.left_of(instrument, q.id, q.known_qty, unchanged);
             inventory += q.side.sign() * (q.known_qty - left).0;
             q.known_qty = left;
             left > Qty::ZERO
@@ -154,12 +176,15 @@ impl Agent for DeepBookMaker {
         self.inventory = inventory;
 
         let (access, instrument) = (self.access, self.instrument);
+        let mut ladder = std::mem::take(&mut self.ladder);
+        let mut missing = std::mem::take(&mut self.missing);
         for side in [Side::Buy, Side::Sell] {
-            let (ladder, deep) = self.wanted(ctx, side);
+            let deep = self.wanted(ctx, side, &mut ladder);
 
             // Pull the ladder orders no longer wanted, and the large order
             // once it is out of place; keep the rest and their priority.
-            let mut kept = Vec::with_capacity(self.quotes.len());
+            let mut kept = std::mem::take(&mut self.kept);
+            kept.clear();
             for q in self.quotes.drain(..) {
                 let stays = q.side != side
                     || if q.large {
@@ -173,20 +198,23 @@ impl Agent for DeepBookMaker {
                     self.inventory += q.side.sign() * (q.known_qty - left).0;
                 }
             }
-            self.quotes = kept;
+            self.kept = std::mem::replace(&mut self.quotes, kept);
 
             // Place what is missing, never crossing the other side: a maker
             // does not take.
             let has_large = self.quotes.iter().any(|q| q.side == side && q.large);
-            let missing: Vec<(Price, bool)> = ladder
-                .into_iter()
-                .filter(|&p| {
-                    !self.quotes.iter().any(|q| q.side == side && q.price == p && !q.large)
-                })
-                .map(|p| (p, false))
-                .chain((!has_large).then_some((deep, true)))
-                .collect();
-            for (price, large) in missing {
+            missing.clear();
+            missing.extend(
+                ladder
+                    .iter()
+                    .copied()
+                    .filter(|&p| {
+                        !self.quotes.iter().any(|q| q.side == side && q.price == p && !q.large)
+                    })
+                    .map(|p| (p, false))
+                    .chain((!has_large).then_some((deep, true))),
+            );
+            for &(price, large) in &missing {
                 let touch = ctx.touch(instrument);
                 let crosses = match side {
                     Side::Buy => touch.ask.is_some_and(|a| price >= a),
@@ -206,6 +234,9 @@ impl Agent for DeepBookMaker {
                 }
             }
         }
+        self.ladder = ladder;
+        self.missing = missing;
+        self.reductions_seen = ctx.still(instrument, reductions);
         Some(ctx.now + ctx.jitter(self.cfg.refresh, 0.5, 1.5))
     }
 }

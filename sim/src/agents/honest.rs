@@ -22,7 +22,7 @@ use std::collections::VecDeque;
 
 use rand::Rng;
 
-use super::{Agent, Ctx};
+use super::{Agent, Ctx, SizeLaw};
 use crate::access::{Access, Channel, DOMESTIC_REGIONS, Network, REGIONS, RegionId};
 use crate::agents::population::IpPlan;
 use crate::config::{
@@ -302,6 +302,14 @@ pub(crate) struct MarketMaker {
     wanted: Vec<(Side, u32, Price)>,
     /// Room for the quotes kept at a wake, swapped with `quotes`.
     kept: Vec<Quote>,
+    /// Whether a quote rests for each entry of `wanted`, at a wake.
+    present: Vec<bool>,
+    /// The law of the maker's quote sizes, worked out at its first quote.
+    sizes: Option<SizeLaw>,
+    /// The book's count of reductions when the maker last learned what is
+    /// left of its quotes, if nothing but the maker's own cancels changed
+    /// the book's orders during that wake; see [`Ctx::quotes_unchanged`].
+    reductions_seen: Option<u64>,
 }
 
 impl MarketMaker {
@@ -316,14 +324,18 @@ impl MarketMaker {
             spread_factor: 1.0,
             wanted: Vec::new(),
             kept: Vec::new(),
+            present: Vec::new(),
+            sizes: None,
+            reductions_seen: None,
         }
     }
 
     /// Learns the fills since the last wake from what is left of each quote.
     fn reconcile(&mut self, ctx: &Ctx<'_>) {
         let (mut inventory, instrument) = (self.inventory, self.instrument);
+        let unchanged = ctx.quotes_unchanged(instrument, self.reductions_seen);
         self.quotes.retain_mut(|q| {
-            let left = ctx.resting_in(instrument, q.id).unwrap_or(Qty::ZERO);
+            let left = ctx.left_of(instrument, q.id, q.known_qty, unchanged);
             inventory += q.side.sign() * (q.known_qty - left).0;
             q.known_qty = left;
             left > Qty::ZERO
@@ -353,7 +365,8 @@ impl MarketMaker {
     }
 
     /// Fills `self.wanted` with the prices the maker wants on each level of
-    /// each side.
+    /// each side, the bid and the ask of each level in turn, so that the
+    /// entry for a side and a level is at [`wanted_slot`].
     fn want(&mut self, ctx: &mut Ctx<'_>) {
         let fair = self.follow_reference(ctx);
         let inst = ctx.instrument(self.instrument);
@@ -389,8 +402,14 @@ impl MarketMaker {
     }
 }
 
+/// Returns the position in a maker's wanted prices of a side and level.
+fn wanted_slot(side: Side, level: u32) -> usize {
+    level as usize * 2 + usize::from(side == Side::Sell)
+}
+
 impl Agent for MarketMaker {
     fn wake(&mut self, ctx: &mut Ctx<'_>) -> Option<Nanos> {
+        let reductions = ctx.book(self.instrument).reductions();
         self.reconcile(ctx);
         self.want(ctx);
         let wanted = std::mem::take(&mut self.wanted);
@@ -405,10 +424,11 @@ impl Agent for MarketMaker {
         let mut kept = std::mem::take(&mut self.kept);
         kept.clear();
         for q in self.quotes.drain(..) {
-            let close = wanted.iter().any(|&(side, level, price)| {
-                let tolerance = if level == 0 { tolerance } else { tolerance + step };
-                side == q.side && level == q.level && (price.0 - q.price.0).abs() < tolerance
-            });
+            let close =
+                wanted.get(wanted_slot(q.side, q.level)).is_some_and(|&(side, level, price)| {
+                    let tolerance = if level == 0 { tolerance } else { tolerance + step };
+                    side == q.side && level == q.level && (price.0 - q.price.0).abs() < tolerance
+                });
             if close {
                 kept.push(q);
             } else if let Some(left) = ctx.cancel(access, q.id) {
@@ -418,9 +438,17 @@ impl Agent for MarketMaker {
         self.kept = std::mem::replace(&mut self.quotes, kept);
 
         // Place what is missing, never crossing the other side: a maker
-        // does not take.
-        for &(side, level, price) in &wanted {
-            if price.0 <= 0 || self.quotes.iter().any(|q| q.side == side && q.level == level) {
+        // does not take. A maker holds at most one quote per side and level.
+        self.present.clear();
+        self.present.resize(wanted.len(), false);
+        for q in &self.quotes {
+            if let Some(present) = self.present.get_mut(wanted_slot(q.side, q.level)) {
+                *present = true;
+            }
+        }
+        for (slot, &(side, level, price)) in wanted.iter().enumerate() {
+            debug_assert_eq!(slot, wanted_slot(side, level));
+            if price.0 <= 0 || self.present[slot] {
                 continue;
             }
             let touch = ctx.touch(self.instrument);
@@ -433,7 +461,10 @@ impl Agent for MarketMaker {
             }
             // Market makers quote consistent, round sizes, unlike retail
             // traders.
-            let qty = round_size(ctx.qty_spread(self.instrument, self.cfg.size_multiplier, 0.25));
+            let (instrument, multiplier) = (self.instrument, self.cfg.size_multiplier);
+            let sizes =
+                *self.sizes.get_or_insert_with(|| ctx.size_law(instrument, multiplier, 0.25));
+            let qty = round_size(ctx.size(&sizes));
             if let Some(placed) = ctx.limit(access, self.instrument, side, price, qty) {
                 self.quotes.push(Quote {
                     id: placed.id,
@@ -445,6 +476,7 @@ impl Agent for MarketMaker {
             }
         }
         self.wanted = wanted;
+        self.reductions_seen = ctx.still(self.instrument, reductions);
         Some(ctx.now + ctx.jitter(self.cfg.refresh, 0.5, 1.5))
     }
 }

@@ -100,10 +100,7 @@ impl Ctx<'_> {
         // A cancel of an order that already filled is a real client's
         // mistake too, but agents know their fills: they only cancel
         // what still rests, so that rejects in the stream stay meaningful.
-        if !self.exchange.is_resting(order) {
-            return None;
-        }
-        self.exchange.cancel(self.now, access, order).ok()
+        self.exchange.cancel_if_resting(self.now, access, order)
     }
 
     /// Returns the unfilled quantity of an order resting in `instrument`'s
@@ -112,6 +109,42 @@ impl Ctx<'_> {
     /// caller knows, without the gateway's lookup of the instrument.
     pub fn resting_in(&self, instrument: InstrumentId, order: OrderId) -> Option<Qty> {
         self.book(instrument).get(order).map(|r| r.qty)
+    }
+
+    /// Tells whether no resting order of `instrument`'s book has lost
+    /// quantity, other than by a cancel, since its count of reductions
+    /// ([`Book::reductions`]) was `seen`.
+    pub fn quotes_unchanged(&self, instrument: InstrumentId, seen: Option<u64>) -> bool {
+        seen == Some(self.book(instrument).reductions())
+    }
+
+    /// Returns `seen` if `instrument`'s book still shows that count of
+    /// reductions, and `None` if something has reduced an order since:
+    /// what a participant keeps at the end of a wake to tell at the next
+    /// whether it needs to look at its orders again.
+    pub fn still(&self, instrument: InstrumentId, seen: u64) -> Option<u64> {
+        (self.book(instrument).reductions() == seen).then_some(seen)
+    }
+
+    /// Returns what is left of one of the caller's own orders in
+    /// `instrument`'s book, `known` when last looked at: `known` itself
+    /// when `unchanged` (see [`Ctx::quotes_unchanged`]) and the caller
+    /// cancels its orders itself, otherwise what the book holds (zero once
+    /// the order no longer rests).
+    pub fn left_of(
+        &self,
+        instrument: InstrumentId,
+        order: OrderId,
+        known: Qty,
+        unchanged: bool,
+    ) -> Qty {
+        let held = || self.resting_in(instrument, order).unwrap_or(Qty::ZERO);
+        if unchanged {
+            debug_assert_eq!(known, held(), "order {} changed unseen", order.0);
+            known
+        } else {
+            held()
+        }
     }
 
     /// Returns an instrument's book.
@@ -169,12 +202,32 @@ impl Ctx<'_> {
     /// deviation of its logarithm: small for a participant that trades in
     /// consistent sizes.
     pub fn qty_spread(&mut self, instrument: InstrumentId, multiplier: f64, sigma: f64) -> Qty {
+        let law = self.size_law(instrument, multiplier, sigma);
+        self.size(&law)
+    }
+
+    /// Returns the law [`Ctx::qty_spread`] draws sizes from, for a
+    /// participant that draws many sizes from the same law to keep.
+    pub(crate) fn size_law(
+        &self,
+        instrument: InstrumentId,
+        multiplier: f64,
+        sigma: f64,
+    ) -> SizeLaw {
         let cfg = self.instrument(instrument);
         let median = cfg.typical_qty.0 as f64 * multiplier;
-        let (lo, hi) = (cfg.spec.min_qty.0, cfg.spec.max_qty.0);
-        let draw =
-            LogNormal::new(median.max(1.0).ln(), sigma).map_or(median, |d| d.sample(self.rng));
-        Qty((draw.round() as i64).clamp(lo, hi))
+        SizeLaw {
+            log_normal: LogNormal::new(median.max(1.0).ln(), sigma).ok(),
+            median,
+            lo: cfg.spec.min_qty.0,
+            hi: cfg.spec.max_qty.0,
+        }
+    }
+
+    /// Draws an order size from a law [`Ctx::size_law`] gave.
+    pub(crate) fn size(&mut self, law: &SizeLaw) -> Qty {
+        let draw = law.log_normal.map_or(law.median, |d| d.sample(self.rng));
+        Qty((draw.round() as i64).clamp(law.lo, law.hi))
     }
 
     /// Draws an instrument in proportion to the instruments' activity
@@ -215,6 +268,18 @@ impl Ctx<'_> {
         };
         self.submit(access, req)
     }
+}
+
+/// The law of one participant's order sizes in one instrument: log-normal
+/// around a median, within the instrument's limits.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SizeLaw {
+    /// The log-normal law, or `None` when its parameters admit none and
+    /// every size is the median.
+    log_normal: Option<LogNormal<f64>>,
+    median: f64,
+    lo: i64,
+    hi: i64,
 }
 
 /// Draws an instrument in proportion to the instruments' activity weights.
