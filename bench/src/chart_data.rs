@@ -29,7 +29,7 @@ pub fn chart_data(output: &RunOutput, duration: Nanos, rules: &ScoringRules) -> 
             start_s: e.start.as_secs_f64(),
             evidence_s: e.first_evidence.as_secs_f64(),
             end_s: e.end.as_secs_f64(),
-            instruments: timeline.instruments_of(&e.orders),
+            instruments: timeline.instruments_of(e),
         })
         .collect();
 

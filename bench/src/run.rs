@@ -145,13 +145,15 @@ pub fn execute(
     build()?;
 
     // Run, and run again with rescaled retail sizes while the API share is
-    // off its target; the last run is the one reported.
+    // off its target; the last run is the one reported. Only the
+    // multiplier of the run closest to the target is kept, not its output,
+    // so that a calibrating run holds one run's alerts and ground truth at
+    // a time; when no run meets the target, the closest is run once more.
     tracing::info!(scenario = %loaded.scenario.name, seed, detectors = choices.len(), "run starts");
     let target = loaded.api_share;
     let mut config = config;
-    let mut probes = Vec::new();
-    let mut best: Option<(RunOutput, f64)> = None;
-    let (output, multiplier, met) = loop {
+    let mut probes: Vec<Probe> = Vec::new();
+    let (output, multiplier, met, runs) = loop {
         let output = pipeline::run(&config, build()?, request.pipeline, progress);
         let share = output.stats.algo_share();
         probes.push(Probe { multiplier: config.retail.size_multiplier, share });
@@ -163,13 +165,7 @@ pub fn execute(
             "run ends"
         );
         if calibrate::meets(share, target) {
-            break (output, config.retail.size_multiplier, true);
-        }
-        let closer = best
-            .as_ref()
-            .is_none_or(|(b, _)| (share - target).abs() < (b.stats.algo_share() - target).abs());
-        if closer {
-            best = Some((output, config.retail.size_multiplier));
+            break (output, config.retail.size_multiplier, true, probes.len());
         }
         if probes.len() == calibrate::MAX_RUNS {
             tracing::warn!(
@@ -177,9 +173,22 @@ pub fn execute(
                 runs = probes.len(),
                 "API share target not met; reporting the closest run"
             );
-            let (output, multiplier) = best.expect("at least one run was made");
-            break (output, multiplier, false);
+            let off = |p: &Probe| (p.share - target).abs();
+            let (closest, _) = probes
+                .iter()
+                .enumerate()
+                .min_by(|(_, a), (_, b)| off(a).total_cmp(&off(b)))
+                .expect("at least one run was made");
+            if closest + 1 == probes.len() {
+                break (output, config.retail.size_multiplier, false, probes.len());
+            }
+            drop(output);
+            config.retail.size_multiplier = probes[closest].multiplier;
+            progress.reset();
+            let output = pipeline::run(&config, build()?, request.pipeline, progress);
+            break (output, config.retail.size_multiplier, false, probes.len() + 1);
         }
+        drop(output);
         config.retail.size_multiplier = calibrate::next_multiplier(&probes, target);
         tracing::info!(
             retail_size_multiplier = config.retail.size_multiplier,
@@ -187,8 +196,7 @@ pub fn execute(
         );
         progress.reset();
     };
-    let calibration =
-        Calibration { runs: probes.len() as u32, met, retail_size_multiplier: multiplier };
+    let calibration = Calibration { runs: runs as u32, met, retail_size_multiplier: multiplier };
     Ok(Executed { seed, output, calibration })
 }
 

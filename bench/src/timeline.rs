@@ -9,14 +9,14 @@
 //! access record. To tell later which instruments an episode traded on,
 //! a timeline over a recorded stream keeps the instrument of every
 //! accepted order, one byte per order; a timeline beside a running
-//! simulation keeps none and is told the instruments of the episodes'
-//! orders at the end, so that nothing in it grows with the session.
+//! simulation keeps none and is told at the end which instruments each
+//! episode traded on, a few per episode, so that nothing in it grows with
+//! the session.
 
-use std::collections::BTreeMap;
 use surveil_reports::series::{ClassVolume, InstrumentSeries, MAX_BUCKETS};
 
 use surveil_sim::{
-    Access, Channel, Client, Event, EventBody, InstrumentId, InstrumentSpec, Nanos, OrderId,
+    Access, Channel, Client, Episode, Event, EventBody, InstrumentId, InstrumentSpec, Nanos,
 };
 
 /// The channel classes, in the order reports list them.
@@ -64,8 +64,9 @@ pub struct Timeline {
     order_instrument: Vec<u8>,
     /// Whether [`Timeline::update`] remembers every order's instrument.
     remembers_orders: bool,
-    /// The instruments of orders told by [`Timeline::note_instruments`].
-    noted: BTreeMap<OrderId, u8>,
+    /// The instruments of each episode, by episode id, told by
+    /// [`Timeline::note_episode_instruments`].
+    noted: Vec<Vec<InstrumentId>>,
 }
 
 impl Timeline {
@@ -76,8 +77,8 @@ impl Timeline {
     }
 
     /// Starts an empty timeline for a session of `duration` that remembers
-    /// no order: [`Timeline::instruments_of`] knows only the orders given
-    /// to [`Timeline::note_instruments`].
+    /// no order: [`Timeline::instruments_of`] knows only the instruments
+    /// given to [`Timeline::note_episode_instruments`].
     pub fn forgetting_orders(instruments: &[InstrumentSpec], duration: Nanos) -> Timeline {
         let interval = grid_interval(duration, MAX_BUCKETS);
         let buckets = usize::try_from(duration.0.div_ceil(interval.0)).unwrap_or(1).max(1);
@@ -122,15 +123,10 @@ impl Timeline {
         }
     }
 
-    /// Records the instruments of some orders, such as those of the abuse
-    /// episodes, which the simulation knows.
-    pub fn note_instruments<'a>(
-        &mut self,
-        orders: impl IntoIterator<Item = (&'a OrderId, &'a InstrumentId)>,
-    ) {
-        for (&order, instrument) in orders {
-            self.noted.insert(order, u8::try_from(instrument.0).unwrap_or(u8::MAX));
-        }
+    /// Records the instruments each episode traded on, by episode id, as
+    /// the simulation knows them.
+    pub fn note_episode_instruments(&mut self, per_episode: Vec<Vec<InstrumentId>>) {
+        self.noted = per_episode;
     }
 
     /// The width of one interval.
@@ -138,15 +134,21 @@ impl Timeline {
         self.interval
     }
 
-    /// Returns the symbols of the instruments any of `orders` went to, in
-    /// scenario order.
-    pub fn instruments_of(&self, orders: &[OrderId]) -> Vec<String> {
+    /// Returns the symbols of the instruments an episode's orders went to,
+    /// in scenario order.
+    pub fn instruments_of(&self, episode: &Episode) -> Vec<String> {
         let mut used = vec![false; self.instruments.len()];
-        for order in orders {
+        for order in &episode.orders {
             let slot = usize::try_from(order.0).ok().and_then(|i| self.order_instrument.get(i));
-            if let Some(&i) = slot.or_else(|| self.noted.get(order))
+            if let Some(&i) = slot
                 && let Some(flag) = used.get_mut(usize::from(i))
             {
+                *flag = true;
+            }
+        }
+        let noted = usize::try_from(episode.id.0).ok().and_then(|i| self.noted.get(i));
+        for instrument in noted.into_iter().flatten() {
+            if let Some(flag) = used.get_mut(usize::from(instrument.0)) {
                 *flag = true;
             }
         }
@@ -218,6 +220,9 @@ fn classes(access: &Access) -> (usize, usize) {
 
 #[cfg(test)]
 mod tests {
+    use surveil_sim::event::{Accepted, OrderType};
+    use surveil_sim::{AccountId, Ip, Network, OrderId, Price, Qty, RegionId, Side};
+
     use super::*;
 
     const SECOND: u64 = 1_000_000_000;
@@ -232,5 +237,55 @@ mod tests {
         // A hundred days need whole hours beyond the longest step.
         let long = grid_interval(Nanos(2400 * 3600 * SECOND), 400);
         assert_eq!(long, Nanos(6 * 3600 * SECOND));
+    }
+
+    /// A timeline beside a running simulation holds the same few hundred
+    /// intervals whether the session lasts an hour or a day, and keeps no
+    /// record of the orders it sees.
+    #[test]
+    fn a_forgetting_timeline_stays_the_same_size_however_long_the_session() {
+        let spec = InstrumentSpec {
+            symbol: "T-KRW".into(),
+            krw_per_tick: 1.0,
+            tokens_per_lot: 1.0,
+            min_price: Price(1),
+            max_price: Price(1000),
+            min_qty: Qty(1),
+            max_qty: Qty(1000),
+            tick_size: 1,
+            lot_size: 1,
+        };
+        let access = Access {
+            account: AccountId(1),
+            channel: Channel::Web,
+            ip: Ip(1),
+            region: RegionId(0),
+            network: Network::Home,
+            client: Client::OfficialWeb,
+        };
+        for hours in [1, 24, 240] {
+            let duration = Nanos(hours * 3600 * SECOND);
+            let mut timeline = Timeline::forgetting_orders(std::slice::from_ref(&spec), duration);
+            let accepted: Vec<Event> = (0..10_000u64)
+                .map(|i| Event {
+                    seq: i,
+                    time: Nanos(i * duration.0 / 10_000),
+                    body: EventBody::Accepted(Accepted {
+                        order: OrderId(i + 1),
+                        instrument: InstrumentId(0),
+                        side: Side::Buy,
+                        order_type: OrderType::Limit,
+                        price: Some(Price(100)),
+                        qty: Qty(1),
+                        access,
+                    }),
+                })
+                .collect();
+            timeline.update(&accepted);
+            assert!(timeline.order_instrument.is_empty(), "{hours} h");
+            let series = timeline.series();
+            assert!(series[0].price_krw.len() <= MAX_BUCKETS, "{hours} h");
+            assert!(series[0].volume_krw.len() <= MAX_BUCKETS, "{hours} h");
+        }
     }
 }

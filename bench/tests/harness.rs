@@ -9,7 +9,7 @@ use surveil_bench::pipeline::PipelineOptions;
 use surveil_bench::run::{RunRequest, assemble, execute, run};
 use surveil_reports::RunReport;
 use surveil_scenarios::{Loaded, library, load};
-use surveil_sim::{Access, AccountId, DecoyKind, EventBody, GroundTruth, Nanos};
+use surveil_sim::{Access, AccountId, DecoyKind, EventBody, GroundTruth, Nanos, Simulation};
 
 fn request(seed: Option<u64>, threads: usize) -> RunRequest {
     RunRequest { seed, detectors: Vec::new(), pipeline: PipelineOptions { threads, batch: 4096 } }
@@ -351,4 +351,38 @@ fn a_recorded_stream_gives_the_same_alerts_on_any_thread_count_and_batch_size() 
     assert!(one.iter().any(|(_, a)| !a.is_empty()), "some detector alerts");
     assert_eq!(one, alerts(2, 4096));
     assert_eq!(one, alerts(5, 1000));
+}
+
+/// The simulation tells the harness which instruments each episode traded
+/// on as a few instruments per episode, each once, never as a record per
+/// order, so a longer session adds only the episodes it opens. What it
+/// tells agrees with the instruments of the episodes' accepted orders.
+#[test]
+fn episode_instruments_are_kept_per_episode_not_per_order() {
+    let loaded = load("small").expect("the small scenario loads");
+    let mut sim = Simulation::new(&loaded.config);
+    let mut batch = Vec::new();
+    let mut order_instrument = BTreeMap::new();
+    while sim.next_batch(&mut batch, 4096) {
+        for event in batch.drain(..) {
+            if let EventBody::Accepted(a) = event.body {
+                order_instrument.insert(a.order, a.instrument);
+            }
+        }
+    }
+    let per_episode = sim.episode_instruments();
+    let truth = sim.finish();
+
+    assert_eq!(per_episode.len(), truth.episodes.len());
+    let instruments = loaded.config.instruments.len();
+    let orders: usize = truth.episodes.iter().map(|e| e.orders.len()).sum();
+    let noted: usize = per_episode.iter().map(Vec::len).sum();
+    assert!(noted <= truth.episodes.len() * instruments, "{noted} instruments noted");
+    assert!(orders > 10 * noted, "{orders} episode orders, {noted} instruments noted");
+    for (episode, noted) in truth.episodes.iter().zip(&per_episode) {
+        let used: BTreeSet<_> = episode.orders.iter().map(|o| order_instrument[o]).collect();
+        let told: BTreeSet<_> = noted.iter().copied().collect();
+        assert_eq!(told.len(), noted.len(), "episode {} names an instrument twice", episode.id.0);
+        assert_eq!(told, used, "episode {}", episode.id.0);
+    }
 }

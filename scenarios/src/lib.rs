@@ -850,6 +850,7 @@ fn to_config(s: &Scenario) -> Config {
             threshold: s.arbitrage.threshold_ticks,
             size_multiplier: s.arbitrage.size_multiplier.0,
             max_clip: s.arbitrage.max_clip.0,
+            post_when_fair: s.arbitrage.post_when_fair,
         },
         world: WorldConfig {
             jump_scale: s.world.jump_scale.0,

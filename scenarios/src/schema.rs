@@ -433,6 +433,11 @@ pub struct Arbitrage {
     pub size_multiplier: Positive,
     /// The most taken in one order, in multiples of the order size.
     pub max_clip: Positive,
+    /// Whether a look that finds the book agreeing with the reference
+    /// posts a passive limit order on the side the reference favours,
+    /// cancelled at the next look, as a value trader of ABIDES does at
+    /// every wake; off, a look that finds nothing to take sends nothing.
+    pub post_when_fair: bool,
 }
 
 impl Default for Arbitrage {
@@ -443,6 +448,7 @@ impl Default for Arbitrage {
             threshold_ticks: 4,
             size_multiplier: Positive(0.4),
             max_clip: Positive(2.0),
+            post_when_fair: false,
         }
     }
 }

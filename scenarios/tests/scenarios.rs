@@ -1,6 +1,10 @@
 //! Loading, defaults and error reporting of scenario files.
 
+use std::collections::BTreeMap;
+
 use surveil_scenarios::{ScenarioError, library, load, parse};
+use surveil_sim::event::OrderType;
+use surveil_sim::{AccountId, EventBody, Nanos, OrderId, Qty, Simulation};
 
 fn invalid(source: &str) -> (usize, String, String) {
     match parse(source, "test.toml") {
@@ -428,4 +432,71 @@ fn the_suite_has_every_kind_at_every_stealth_level() {
     let calm = load("calm").unwrap().config;
     assert_eq!(calm.abuse.pump.episodes + calm.abuse.spoofing.episodes, 0);
     assert_eq!(calm.decoys, default.decoys);
+}
+
+/// Per account that sent both limit and immediate-or-cancel orders in the
+/// first half hour of the ABIDES-shaped scenario, with value traders
+/// posting at fair looks or not: whether it ever had a second limit order
+/// accepted while an earlier one still rested.
+fn value_trader_postings(post_when_fair: bool) -> BTreeMap<AccountId, bool> {
+    let mut config = load("abides-rmsc04").expect("the scenario loads").config;
+    config.duration = Nanos(1800 * 1_000_000_000);
+    config.arbitrage.post_when_fair = post_when_fair;
+
+    let mut sim = Simulation::new(&config);
+    let mut batch = Vec::new();
+    let mut sent: BTreeMap<AccountId, (bool, bool)> = BTreeMap::new();
+    let mut resting: BTreeMap<AccountId, Vec<OrderId>> = BTreeMap::new();
+    let mut doubled: BTreeMap<AccountId, bool> = BTreeMap::new();
+    let gone = |resting: &mut BTreeMap<AccountId, Vec<OrderId>>, account, order| {
+        if let Some(orders) = resting.get_mut(&account) {
+            orders.retain(|&o| o != order);
+        }
+    };
+    while sim.next_batch(&mut batch, 4096) {
+        for event in batch.drain(..) {
+            match event.body {
+                EventBody::Accepted(a) if a.access.channel.is_api() => {
+                    let account = a.access.account;
+                    let kinds = sent.entry(account).or_default();
+                    match a.order_type {
+                        OrderType::Limit => {
+                            kinds.0 = true;
+                            let orders = resting.entry(account).or_default();
+                            *doubled.entry(account).or_default() |= !orders.is_empty();
+                            orders.push(a.order);
+                        }
+                        OrderType::ImmediateOrCancel => kinds.1 = true,
+                        _ => {}
+                    }
+                }
+                EventBody::Cancelled(c) => gone(&mut resting, c.access.account, c.order),
+                EventBody::Trade(t) => {
+                    for side in [t.maker, t.taker] {
+                        if side.remaining == Qty::ZERO {
+                            gone(&mut resting, side.access.account, side.order);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    sent.into_iter()
+        .filter(|(_, (limit, ioc))| *limit && *ioc)
+        .map(|(account, _)| (account, doubled.get(&account).copied().unwrap_or(false)))
+        .collect()
+}
+
+/// A value trader that posts at the looks finding the book fair leaves
+/// one passive order at a time and cancels it at its next look; without
+/// the option it only takes mispriced depth.
+#[test]
+fn value_traders_post_one_passive_order_at_fair_looks_only_when_asked() {
+    let posting = value_trader_postings(true);
+    assert!(posting.len() >= 90, "{} of 102 value traders both took and posted", posting.len());
+    let doubled: Vec<_> = posting.iter().filter(|(_, d)| **d).map(|(a, _)| a).collect();
+    assert!(doubled.is_empty(), "accounts with two passive orders at once: {doubled:?}");
+
+    assert!(value_trader_postings(false).is_empty());
 }

@@ -195,6 +195,10 @@ pub struct ArbitrageConfig {
     pub size_multiplier: f64,
     /// The most it takes in one order, in multiples of its order size.
     pub max_clip: f64,
+    /// Whether a look that finds the book agreeing with the reference
+    /// posts a passive limit order on the side the reference favours,
+    /// left resting until the next look.
+    pub post_when_fair: bool,
 }
 
 /// The world outside the exchange.

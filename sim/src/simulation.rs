@@ -6,8 +6,6 @@
 //! stream in batches and keeps the ground truth to itself until the run
 //! ends.
 
-use std::collections::BTreeMap;
-
 use crate::agents::Ctx;
 use crate::agents::population::{self, Participant};
 use crate::config::{Config, InstrumentConfig};
@@ -17,7 +15,7 @@ use crate::exchange::{Exchange, InstrumentSpec};
 use crate::policy::Action;
 use crate::schedule::{Wake, WakeQueue};
 use crate::truth::{Decoy, GroundTruth, TruthRecorder};
-use crate::types::{AccountId, InstrumentId, KeyId, Nanos, OrderId};
+use crate::types::{AccountId, InstrumentId, KeyId, Nanos};
 use crate::world::Reference;
 
 /// One simulated trading session.
@@ -34,8 +32,10 @@ pub struct Simulation {
     accounts: Vec<AccountId>,
     keys: Vec<(KeyId, AccountId)>,
     decoys: Vec<Decoy>,
-    /// The instrument of every order placed in an abuse episode.
-    episode_instruments: BTreeMap<OrderId, InstrumentId>,
+    /// The instruments each abuse episode's orders went to so far, by the
+    /// episode's position among those opened: a few per episode, however
+    /// many orders it places.
+    episode_instruments: Vec<Vec<InstrumentId>>,
     /// The exchange's timed controls, when the policy switches any on.
     controls: Option<Box<Controls>>,
     /// Participants waking at or after this time wait for the next call.
@@ -69,7 +69,7 @@ impl Simulation {
             accounts: population.accounts,
             keys: population.keys,
             decoys: population.decoys,
-            episode_instruments: BTreeMap::new(),
+            episode_instruments: Vec::new(),
             controls: Controls::new(config.seed, &config.policy).map(Box::new),
             stop_at: Nanos(u64::MAX),
         };
@@ -174,12 +174,17 @@ impl Simulation {
         out.len() > start
     }
 
-    /// Returns the instrument of every order placed in an abuse episode so
-    /// far. The harness reads it to tell which instruments an episode
-    /// traded on, so that it need not remember the instrument of every
-    /// order in the stream, a record that would grow with the session.
-    pub fn episode_order_instruments(&self) -> &BTreeMap<OrderId, InstrumentId> {
-        &self.episode_instruments
+    /// Returns, for each episode of the ground truth so far in the order
+    /// [`Simulation::finish`] numbers them, the instruments its orders went
+    /// to, each once, in the order first used. The harness reads it to
+    /// tell which instruments an episode traded on, so that neither it nor
+    /// the simulation need remember the instrument of every order, a
+    /// record that would grow with the session.
+    pub fn episode_instruments(&self) -> Vec<Vec<InstrumentId>> {
+        self.truth
+            .evidenced()
+            .map(|e| self.episode_instruments.get(e.index()).cloned().unwrap_or_default())
+            .collect()
     }
 
     /// Finds the instrument of the orders the ground truth has just
@@ -187,14 +192,21 @@ impl Simulation {
     /// acceptance is among the events not yet handed out.
     fn note_episode_orders(&mut self) {
         let pending = self.exchange.pending_events();
-        for order in self.truth.take_fresh_orders() {
+        for (episode, order) in self.truth.take_fresh_orders() {
             let accepted = pending.iter().rev().find_map(|e| match &e.body {
                 EventBody::Accepted(a) if a.order == order => Some(a.instrument),
                 _ => None,
             });
             debug_assert!(accepted.is_some(), "order {} recorded without its acceptance", order.0);
             if let Some(instrument) = accepted {
-                self.episode_instruments.insert(order, instrument);
+                let i = episode.index();
+                if self.episode_instruments.len() <= i {
+                    self.episode_instruments.resize_with(i + 1, Vec::new);
+                }
+                let used = &mut self.episode_instruments[i];
+                if !used.contains(&instrument) {
+                    used.push(instrument);
+                }
             }
         }
     }

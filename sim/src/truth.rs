@@ -209,13 +209,20 @@ struct OpenEpisode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EpisodeHandle(usize);
 
+impl EpisodeHandle {
+    /// The episode's position among all episodes opened, kept or not.
+    pub(crate) fn index(self) -> usize {
+        self.0
+    }
+}
+
 /// Collects episodes while the simulation runs.
 #[derive(Clone, Debug, Default)]
 pub struct TruthRecorder {
     episodes: Vec<OpenEpisode>,
     /// Orders recorded since [`TruthRecorder::take_fresh_orders`] was last
-    /// called.
-    fresh: Vec<OrderId>,
+    /// called, with their episodes.
+    fresh: Vec<(EpisodeHandle, OrderId)>,
 }
 
 impl TruthRecorder {
@@ -249,7 +256,7 @@ impl TruthRecorder {
         let e = &mut self.episodes[episode.0];
         e.first_evidence.get_or_insert(now);
         e.orders.push(order);
-        self.fresh.push(order);
+        self.fresh.push((episode, order));
         if !e.ips.contains(&ip) {
             e.ips.push(ip);
         }
@@ -281,9 +288,20 @@ impl TruthRecorder {
         !self.fresh.is_empty()
     }
 
-    /// Hands out the orders recorded since the last call, oldest first.
-    pub(crate) fn take_fresh_orders(&mut self) -> std::vec::Drain<'_, OrderId> {
+    /// Hands out the orders recorded since the last call, oldest first,
+    /// with their episodes.
+    pub(crate) fn take_fresh_orders(&mut self) -> std::vec::Drain<'_, (EpisodeHandle, OrderId)> {
         self.fresh.drain(..)
+    }
+
+    /// Returns the handles of the episodes [`TruthRecorder::finish`] will
+    /// keep, in the order it numbers them: those with evidence so far.
+    pub(crate) fn evidenced(&self) -> impl Iterator<Item = EpisodeHandle> + '_ {
+        self.episodes
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.first_evidence.is_some())
+            .map(|(i, _)| EpisodeHandle(i))
     }
 
     /// Records the episode's payoff; only the first call counts.

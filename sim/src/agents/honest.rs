@@ -22,7 +22,7 @@ use std::collections::VecDeque;
 
 use rand::Rng;
 
-use super::{Agent, Ctx, SizeLaw};
+use super::{Agent, Ctx, SizeLaw, Touch};
 use crate::access::{Access, Channel, DOMESTIC_REGIONS, Network, REGIONS, RegionId};
 use crate::agents::population::IpPlan;
 use crate::config::{
@@ -584,14 +584,53 @@ impl Agent for Execution {
 /// beyond the threshold, one clip at a time (at most its clip size per
 /// look), which works the book back toward the reference over several
 /// trades, as arbitrage between venues does, instead of sweeping it in one.
+///
+/// With [`ArbitrageConfig::post_when_fair`] it also trades when the book
+/// agrees with the reference, the way the value traders of ABIDES (Byrd,
+/// Hybinette and Balch 2020) send an order at every wake: it cancels what
+/// it posted at its last look and posts a limit order on the side the
+/// reference favours, from one tick inside the other side's best price to
+/// one spread behind its own side's, without crossing.
 pub(crate) struct Arbitrageur {
     pub(crate) cfg: ArbitrageConfig,
     pub(crate) access: Access,
     pub(crate) instrument: InstrumentId,
+    /// The passive order left resting at the last look, if any.
+    pub(crate) posted: Option<OrderId>,
+}
+
+impl Arbitrageur {
+    /// Posts a limit order on the side of the mid price that the reference
+    /// lies on, behind the other side's best price by a uniform draw of one
+    /// tick to twice the spread.
+    fn post(&mut self, ctx: &mut Ctx<'_>, reference: Price, touch: Touch) {
+        let (Some(bid), Some(ask)) = (touch.bid, touch.ask) else {
+            return;
+        };
+        let spread = (ask.0 - bid.0).max(1);
+        let side = if 2 * reference.0 >= bid.0 + ask.0 { Side::Buy } else { Side::Sell };
+        let behind = ctx.rng.random_range(1..=2 * spread);
+        let price = match side {
+            Side::Buy => ask - behind,
+            Side::Sell => bid + behind,
+        };
+        if price.0 <= 0 {
+            return;
+        }
+        let qty = ctx.qty(self.instrument, self.cfg.size_multiplier);
+        if let Some(placed) = ctx.limit(self.access, self.instrument, side, price, qty)
+            && placed.resting > Qty::ZERO
+        {
+            self.posted = Some(placed.id);
+        }
+    }
 }
 
 impl Agent for Arbitrageur {
     fn wake(&mut self, ctx: &mut Ctx<'_>) -> Option<Nanos> {
+        if let Some(order) = self.posted.take() {
+            ctx.cancel(self.access, order);
+        }
         let reference = ctx.reference(self.instrument);
         let touch = ctx.touch(self.instrument);
         let threshold = self.cfg.threshold;
@@ -623,6 +662,8 @@ impl Agent for Arbitrageur {
             if qty > Qty::ZERO {
                 ctx.submit(self.access, OrderRequest::ioc(self.instrument, side, limit, qty));
             }
+        } else if self.cfg.post_when_fair {
+            self.post(ctx, reference, touch);
         }
         Some(ctx.now + ctx.exp(self.cfg.check_gap))
     }

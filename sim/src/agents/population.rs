@@ -287,7 +287,7 @@ pub(crate) fn build(config: &Config) -> Population {
         let access = ids.api_account(&mut s, SEOUL, tool);
         let instrument = InstrumentId((a as usize % config.instruments.len()) as u16);
         let first = Nanos::from_secs_f64(s.random_range(1.0..5.0));
-        let agent = Arbitrageur { cfg: config.arbitrage.clone(), access, instrument };
+        let agent = Arbitrageur { cfg: config.arbitrage.clone(), access, instrument, posted: None };
         add(Box::new(agent), s, first);
     }
 
