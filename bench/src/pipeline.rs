@@ -115,18 +115,18 @@ impl Worker {
             (LATENCY_SAMPLE_EVERY - self.consumed % LATENCY_SAMPLE_EVERY) % LATENCY_SAMPLE_EVERY;
         for slot in &mut self.slots {
             let started = Instant::now();
-            let mut next_sample = first;
-            for (i, event) in batch.iter().enumerate() {
-                if i == next_sample {
-                    let t = Instant::now();
-                    slot.detector.on_event(event, &mut slot.alerts);
-                    let ns = t.elapsed().as_nanos();
-                    slot.latencies.record(u32::try_from(ns).unwrap_or(u32::MAX));
-                    next_sample += LATENCY_SAMPLE_EVERY;
-                } else {
-                    slot.detector.on_event(event, &mut slot.alerts);
-                }
+            // The events between two samples go over in one call, each
+            // sampled event in a call of its own, timed.
+            let mut from = 0;
+            for sample in (first..batch.len()).step_by(LATENCY_SAMPLE_EVERY) {
+                slot.detector.on_events(&batch[from..sample], &mut slot.alerts);
+                let t = Instant::now();
+                slot.detector.on_event(&batch[sample], &mut slot.alerts);
+                let ns = t.elapsed().as_nanos();
+                slot.latencies.record(u32::try_from(ns).unwrap_or(u32::MAX));
+                from = sample + 1;
             }
+            slot.detector.on_events(&batch[from..], &mut slot.alerts);
             slot.busy += started.elapsed();
         }
         self.consumed += batch.len();
@@ -142,18 +142,25 @@ impl Worker {
     }
 }
 
-/// Feeds a recorded event stream to `detectors`, spread over `threads`
-/// threads in batches of `batch` events, and returns each detector's
-/// alerts and cost in the order the detectors were given. It is what
-/// [`run`] does without the simulation, for streams read from files and
-/// for benchmarks.
-pub fn detect_recorded(
-    events: &[Event],
-    detectors: Vec<Box<dyn Detector>>,
-    options: PipelineOptions,
-) -> Vec<DetectorRun> {
-    let threads = options.threads.max(1).min(detectors.len().max(1));
-    let batch = options.batch.max(1);
+/// Spreads detectors over `threads` workers (at least one, at most one per
+/// detector) so that each worker's share of [`Detector::cost_ns`] is as even
+/// as a greedy split makes it: the costliest detector first, each to the
+/// worker with the least cost so far, ties going to the earlier detector
+/// and the earlier worker. The split depends only on the detectors given,
+/// never on timing, and a worker runs its detectors in the order given.
+fn spread(detectors: Vec<Box<dyn Detector>>, threads: usize) -> Vec<Worker> {
+    let threads = threads.max(1).min(detectors.len().max(1));
+    let mut order: Vec<(usize, u32)> =
+        detectors.iter().enumerate().map(|(i, d)| (i, d.cost_ns())).collect();
+    order.sort_by_key(|&(i, cost)| (std::cmp::Reverse(cost), i));
+    let mut load = vec![0_u64; threads];
+    let mut home = vec![0_usize; detectors.len()];
+    for (i, cost) in order {
+        let lightest = (0..threads).min_by_key(|&w| (load[w], w)).unwrap_or(0);
+        load[lightest] += u64::from(cost);
+        home[i] = lightest;
+    }
+
     let mut workers: Vec<Worker> =
         (0..threads).map(|_| Worker { slots: Vec::new(), consumed: 0 }).collect();
     for (i, d) in detectors.into_iter().enumerate() {
@@ -164,8 +171,23 @@ pub fn detect_recorded(
             busy: Duration::ZERO,
             latencies: LatencyHistogram::default(),
         };
-        workers[i % threads].slots.push(slot);
+        workers[home[i]].slots.push(slot);
     }
+    workers
+}
+
+/// Feeds a recorded event stream to `detectors`, spread over `threads`
+/// threads in batches of `batch` events, and returns each detector's
+/// alerts and cost in the order the detectors were given. It is what
+/// [`run`] does without the simulation, for streams read from files and
+/// for benchmarks.
+pub fn detect_recorded(
+    events: &[Event],
+    detectors: Vec<Box<dyn Detector>>,
+    options: PipelineOptions,
+) -> Vec<DetectorRun> {
+    let batch = options.batch.max(1);
+    let workers = spread(detectors, options.threads);
     let finished: Vec<Worker> = std::thread::scope(|scope| {
         let handles: Vec<_> = workers
             .into_iter()
@@ -261,19 +283,8 @@ pub fn run(
 ) -> RunOutput {
     let started = Instant::now();
     let inline = options.threads == 0;
-    let threads = options.threads.max(1).min(detectors.len().max(1));
-    let mut workers: Vec<Worker> =
-        (0..threads).map(|_| Worker { slots: Vec::new(), consumed: 0 }).collect();
-    for (i, d) in detectors.into_iter().enumerate() {
-        let slot = Slot {
-            index: i,
-            detector: d,
-            alerts: Vec::new(),
-            busy: Duration::ZERO,
-            latencies: LatencyHistogram::default(),
-        };
-        workers[i % threads].slots.push(slot);
-    }
+    let mut workers = spread(detectors, options.threads);
+    let threads = workers.len();
 
     let sim = Simulation::new(config);
     progress.set_length(sim.duration().0);
@@ -339,5 +350,46 @@ pub fn run(
         sim_busy,
         wall: started.elapsed(),
         peak_memory_bytes: memory::peak_resident_bytes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use surveil_detectors::{builtin, builtin_names};
+
+    use super::*;
+
+    fn builtins() -> Vec<Box<dyn Detector>> {
+        builtin_names().map(|n| builtin(n, &AbuseKind::ALL, 1).unwrap()).collect()
+    }
+
+    fn loads(workers: &[Worker]) -> Vec<u32> {
+        workers.iter().map(|w| w.slots.iter().map(|s| s.detector.cost_ns()).sum()).collect()
+    }
+
+    #[test]
+    fn detectors_are_spread_over_threads_by_cost_in_their_given_order() {
+        let total: u32 = builtins().iter().map(|d| d.cost_ns()).sum();
+        let costliest = builtins().iter().map(|d| d.cost_ns()).max().unwrap();
+        let workers = spread(builtins(), 2);
+        let loads = loads(&workers);
+        assert_eq!(loads.iter().sum::<u32>(), total);
+        assert!(loads[0].abs_diff(loads[1]) <= costliest, "{loads:?}");
+        for worker in &workers {
+            assert!(worker.slots.windows(2).all(|w| w[0].index < w[1].index));
+        }
+
+        let again = spread(builtins(), 2);
+        let placed = |ws: &[Worker]| -> Vec<Vec<usize>> {
+            ws.iter().map(|w| w.slots.iter().map(|s| s.index).collect()).collect()
+        };
+        assert_eq!(placed(&workers), placed(&again));
+    }
+
+    #[test]
+    fn there_are_never_more_workers_than_detectors() {
+        assert_eq!(spread(builtins(), 64).len(), builtins().len());
+        assert_eq!(spread(Vec::new(), 2).len(), 1);
+        assert_eq!(spread(builtins(), 0).len(), 1);
     }
 }

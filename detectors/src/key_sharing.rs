@@ -192,6 +192,11 @@ impl Detector for KeyTravel {
         &[AbuseKind::KeySharing]
     }
 
+    fn cost_ns(&self) -> u32 {
+        7
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         if !is_use(event) {
             return;

@@ -136,6 +136,11 @@ impl Detector for BurstRate {
         &[AbuseKind::MicroBurst]
     }
 
+    fn cost_ns(&self) -> u32 {
+        17
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         let now = event.time;
         let (key, tiny) = match &event.body {

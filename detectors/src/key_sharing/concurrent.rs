@@ -99,6 +99,11 @@ impl Detector for KeyConcurrent {
         &[AbuseKind::KeySharing]
     }
 
+    fn cost_ns(&self) -> u32 {
+        6
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         if !is_use(event) {
             return;

@@ -107,6 +107,11 @@ impl Detector for KeyUnfamiliar {
         &[AbuseKind::KeySharing]
     }
 
+    fn cost_ns(&self) -> u32 {
+        11
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         if !is_use(event) {
             return;

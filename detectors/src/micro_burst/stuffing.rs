@@ -151,6 +151,11 @@ impl Detector for QuoteStuffing {
         &[AbuseKind::MicroBurst]
     }
 
+    fn cost_ns(&self) -> u32 {
+        17
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         let now = event.time;
         let (min_messages, multiple, ratio, max_life, cooldown) = (

@@ -211,6 +211,11 @@ impl Detector for SpoofImbalance {
         &[AbuseKind::Spoofing]
     }
 
+    fn cost_ns(&self) -> u32 {
+        17
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         match &event.body {
             EventBody::Accepted(e) => {
