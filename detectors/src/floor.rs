@@ -32,6 +32,11 @@ impl Detector for Null {
         &self.kinds
     }
 
+    fn cost_ns(&self) -> u32 {
+        1
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, _: &Event, _: &mut Vec<Alert>) {}
 }
 
@@ -72,6 +77,11 @@ impl Detector for RandomDetector {
         &self.kinds
     }
 
+    fn cost_ns(&self) -> u32 {
+        8
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         let account = event.body.access().account;
         if self.seen.insert(account) {

@@ -35,6 +35,7 @@ use rustc_hash::FxHashMap;
 
 use surveil_sim::{Access, Client, Event, EventBody, KeyId, Nanos, RegionId};
 
+use crate::baseline::Cooldowns;
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -78,7 +79,6 @@ struct KeyState {
     last_region: RegionId,
     uses: u32,
     clients: Vec<Client>,
-    last_alert: Option<Nanos>,
 }
 
 /// Impossible travel and unfamiliar clients per API key.
@@ -86,6 +86,7 @@ struct KeyState {
 pub struct KeyTravel {
     params: KeyTravelParams,
     keys: FxHashMap<KeyId, KeyState>,
+    alerted: Cooldowns,
 }
 
 impl KeyTravel {
@@ -124,7 +125,7 @@ impl KeyTravel {
 
     /// Creates the detector.
     pub fn new(params: KeyTravelParams) -> KeyTravel {
-        KeyTravel { params, keys: FxHashMap::default() }
+        KeyTravel { params, keys: FxHashMap::default(), alerted: Cooldowns::default() }
     }
 
     /// Creates the detector from registry values.
@@ -146,7 +147,6 @@ impl KeyTravel {
             last_region: access.region,
             uses: 0,
             clients: Vec::new(),
-            last_alert: None,
         });
 
         let mut score: f64 = 0.0;
@@ -170,15 +170,10 @@ impl KeyTravel {
         state.last_time = time;
         state.last_region = access.region;
 
-        let cooled = state.last_alert.is_none_or(|t| time.saturating_sub(t) >= p.cooldown);
-        if score > 0.0 && cooled {
-            state.last_alert = Some(time);
-            alerts.push(Alert {
-                time,
-                kind: AbuseKind::KeySharing,
-                entity: Entity::Key(key),
-                score,
-            });
+        if score > 0.0 {
+            let alert =
+                Alert { time, kind: AbuseKind::KeySharing, entity: Entity::Key(key), score };
+            self.alerted.raise(alert, p.cooldown, alerts);
         }
     }
 }
@@ -192,6 +187,11 @@ impl Detector for KeyTravel {
         &[AbuseKind::KeySharing]
     }
 
+    fn cost_ns(&self) -> u32 {
+        7
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         if !is_use(event) {
             return;

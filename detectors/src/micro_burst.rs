@@ -17,7 +17,7 @@ use rustc_hash::FxHashMap;
 use surveil_sim::event::CancelReason;
 use surveil_sim::{Event, EventBody, KeyId, Nanos};
 
-use crate::baseline::SizeBaseline;
+use crate::baseline::{Cooldowns, SizeBaseline};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -58,7 +58,6 @@ struct KeyState {
     messages: VecDeque<(Nanos, Option<bool>)>,
     orders: usize,
     tiny: usize,
-    last_alert: Option<Nanos>,
 }
 
 /// Orders an instrument must have seen before any order on it counts as
@@ -74,6 +73,7 @@ pub struct BurstRate {
     params: BurstRateParams,
     sizes: SizeBaseline,
     keys: FxHashMap<KeyId, KeyState>,
+    alerted: Cooldowns,
 }
 
 impl BurstRate {
@@ -136,6 +136,11 @@ impl Detector for BurstRate {
         &[AbuseKind::MicroBurst]
     }
 
+    fn cost_ns(&self) -> u32 {
+        17
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         let now = event.time;
         let (key, tiny) = match &event.body {
@@ -186,21 +191,22 @@ impl Detector for BurstRate {
             }
         }
 
+        // A busy market maker passes the message count on most of its
+        // orders but sends no tiny ones, and then the share need not be
+        // divided out.
         let count = state.messages.len();
         if count < p.min_messages || state.orders == 0 {
             return;
         }
+        if state.tiny == 0 && p.min_tiny_share > 0.0 {
+            return;
+        }
         let tiny_share = state.tiny as f64 / state.orders as f64;
-        let cooled = state.last_alert.is_none_or(|t| now.saturating_sub(t) >= p.cooldown);
-        if tiny_share >= p.min_tiny_share && cooled {
-            state.last_alert = Some(now);
+        if tiny_share >= p.min_tiny_share {
             let score = count as f64 / p.min_messages as f64 * tiny_share;
-            alerts.push(Alert {
-                time: now,
-                kind: AbuseKind::MicroBurst,
-                entity: Entity::Key(key),
-                score,
-            });
+            let alert =
+                Alert { time: now, kind: AbuseKind::MicroBurst, entity: Entity::Key(key), score };
+            self.alerted.raise(alert, p.cooldown, alerts);
         }
     }
 }

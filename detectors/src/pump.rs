@@ -501,6 +501,11 @@ impl Detector for PumpGroup {
         &[AbuseKind::Pump]
     }
 
+    fn cost_ns(&self) -> u32 {
+        12
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         let now = event.time;
         match &event.body {

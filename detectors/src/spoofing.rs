@@ -241,6 +241,11 @@ impl Detector for SpoofCancel {
         &[AbuseKind::Spoofing]
     }
 
+    fn cost_ns(&self) -> u32 {
+        13
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         let now = event.time;
         match &event.body {

@@ -120,6 +120,11 @@ impl Detector for WashPairs {
         &[AbuseKind::WashTrading]
     }
 
+    fn cost_ns(&self) -> u32 {
+        10
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         let now = event.time;
         match &event.body {

@@ -239,7 +239,7 @@ pub struct DetectorScore {
     /// The events the detector consumed per wall-clock second.
     pub events_per_sec: f64,
     /// The 99th percentile of the wall-clock time the detector took for one
-    /// event, in nanoseconds, over a sample of one event in 64 (each timed
+    /// event, in nanoseconds, over a sample of one event in 512 (each timed
     /// on its own, so the figure includes the cost of reading the clock).
     #[serde(default)]
     pub p99_event_ns: f64,

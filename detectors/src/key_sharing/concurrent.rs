@@ -15,6 +15,7 @@ use rustc_hash::FxHashMap;
 use surveil_sim::{Event, KeyId, Nanos, RegionId};
 
 use super::is_use;
+use crate::baseline::Cooldowns;
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -23,7 +24,6 @@ struct KeyState {
     last_time: Nanos,
     last_region: RegionId,
     switches: VecDeque<Nanos>,
-    last_alert: Option<Nanos>,
 }
 
 /// One key alternating between distant regions.
@@ -35,6 +35,7 @@ pub struct KeyConcurrent {
     min_switches: usize,
     cooldown: Nanos,
     keys: FxHashMap<KeyId, KeyState>,
+    alerted: Cooldowns,
 }
 
 impl KeyConcurrent {
@@ -86,6 +87,7 @@ impl KeyConcurrent {
             min_switches: v.count("min_switches"),
             cooldown: v.millis("cooldown_ms"),
             keys: FxHashMap::default(),
+            alerted: Cooldowns::default(),
         }
     }
 }
@@ -99,6 +101,11 @@ impl Detector for KeyConcurrent {
         &[AbuseKind::KeySharing]
     }
 
+    fn cost_ns(&self) -> u32 {
+        6
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         if !is_use(event) {
             return;
@@ -110,7 +117,6 @@ impl Detector for KeyConcurrent {
             last_time: now,
             last_region: access.region,
             switches: VecDeque::new(),
-            last_alert: None,
         });
 
         let switched = access.region != state.last_region
@@ -127,15 +133,14 @@ impl Detector for KeyConcurrent {
         }
 
         let count = state.switches.len();
-        let cooled = state.last_alert.is_none_or(|t| now.saturating_sub(t) >= self.cooldown);
-        if count >= self.min_switches && cooled {
-            state.last_alert = Some(now);
-            alerts.push(Alert {
+        if count >= self.min_switches {
+            let alert = Alert {
                 time: now,
                 kind: AbuseKind::KeySharing,
                 entity: Entity::Key(key),
                 score: count as f64,
-            });
+            };
+            self.alerted.raise(alert, self.cooldown, alerts);
         }
     }
 }

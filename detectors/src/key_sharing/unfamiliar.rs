@@ -15,6 +15,7 @@ use rustc_hash::FxHashMap;
 use surveil_sim::{Client, Event, KeyId, Nanos, Network, RegionId};
 
 use super::is_use;
+use crate::baseline::Cooldowns;
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -28,7 +29,6 @@ struct KeyState {
     /// The client, network and region of the last use, all three known:
     /// most uses repeat them, and then nothing can be new.
     last: Option<(Client, Network, RegionId)>,
-    last_alert: Option<Nanos>,
 }
 
 /// Clients, networks and regions new to a key after it has been learned.
@@ -42,6 +42,7 @@ pub struct KeyUnfamiliar {
     min_score: f64,
     cooldown: Nanos,
     keys: FxHashMap<KeyId, KeyState>,
+    alerted: Cooldowns,
 }
 
 impl KeyUnfamiliar {
@@ -85,6 +86,7 @@ impl KeyUnfamiliar {
             min_score: v.get("min_score"),
             cooldown: v.millis("cooldown_ms"),
             keys: FxHashMap::default(),
+            alerted: Cooldowns::default(),
         }
     }
 }
@@ -107,6 +109,11 @@ impl Detector for KeyUnfamiliar {
         &[AbuseKind::KeySharing]
     }
 
+    fn cost_ns(&self) -> u32 {
+        11
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         if !is_use(event) {
             return;
@@ -121,7 +128,6 @@ impl Detector for KeyUnfamiliar {
             networks: Vec::new(),
             regions: Vec::new(),
             last: None,
-            last_alert: None,
         });
 
         let seen = (access.client, access.network, access.region);
@@ -145,15 +151,10 @@ impl Detector for KeyUnfamiliar {
         }
         state.uses += 1;
 
-        let cooled = state.last_alert.is_none_or(|t| now.saturating_sub(t) >= self.cooldown);
-        if learned && score > 0.0 && score >= self.min_score && cooled {
-            state.last_alert = Some(now);
-            alerts.push(Alert {
-                time: now,
-                kind: AbuseKind::KeySharing,
-                entity: Entity::Key(key),
-                score,
-            });
+        if learned && score > 0.0 && score >= self.min_score {
+            let alert =
+                Alert { time: now, kind: AbuseKind::KeySharing, entity: Entity::Key(key), score };
+            self.alerted.raise(alert, self.cooldown, alerts);
         }
     }
 }

@@ -21,7 +21,7 @@ use rustc_hash::FxHashMap;
 use surveil_sim::event::CancelReason;
 use surveil_sim::{Event, EventBody, KeyId, Nanos};
 
-use crate::baseline::OrderTable;
+use crate::baseline::{Cooldowns, OrderTable};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -34,7 +34,6 @@ struct KeyState {
     cancels: u32,
     lifetime_sum: Nanos,
     baseline: f64,
-    last_alert: Option<Nanos>,
 }
 
 /// Message-rate spikes against a key's own baseline.
@@ -50,6 +49,7 @@ pub struct QuoteStuffing {
     cooldown: Nanos,
     keys: FxHashMap<KeyId, KeyState>,
     born: OrderTable<Nanos>,
+    alerted: Cooldowns,
 }
 
 impl QuoteStuffing {
@@ -108,6 +108,7 @@ impl QuoteStuffing {
             cooldown: v.millis("cooldown_ms"),
             keys: FxHashMap::default(),
             born: OrderTable::default(),
+            alerted: Cooldowns::default(),
         }
     }
 
@@ -124,7 +125,6 @@ impl QuoteStuffing {
             cancels: 0,
             lifetime_sum: Nanos(0),
             baseline: floor,
-            last_alert: None,
         });
         if bucket > state.bucket {
             let empty = (bucket - state.bucket - 1).min(10_000) as i32;
@@ -151,6 +151,11 @@ impl Detector for QuoteStuffing {
         &[AbuseKind::MicroBurst]
     }
 
+    fn cost_ns(&self) -> u32 {
+        17
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         let now = event.time;
         let (min_messages, multiple, ratio, max_life, cooldown) = (
@@ -216,15 +221,14 @@ impl Detector for QuoteStuffing {
         let rate = f64::from(state.messages) / state.baseline;
         let order_to_trade = f64::from(state.orders) / f64::from(state.fills + 1);
         let mean_life = Nanos(state.lifetime_sum.0 / u64::from(state.cancels));
-        let cooled = state.last_alert.is_none_or(|t| now.saturating_sub(t) >= cooldown);
-        if rate >= multiple && order_to_trade >= ratio && mean_life <= max_life && cooled {
-            state.last_alert = Some(now);
-            alerts.push(Alert {
+        if rate >= multiple && order_to_trade >= ratio && mean_life <= max_life {
+            let alert = Alert {
                 time: now,
                 kind: AbuseKind::MicroBurst,
                 entity: Entity::Key(key),
                 score: rate,
-            });
+            };
+            self.alerted.raise(alert, cooldown, alerts);
         }
     }
 }

@@ -26,7 +26,7 @@ use rustc_hash::FxHashMap;
 use surveil_sim::event::OrderType;
 use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos, OrderId, Price, Side};
 
-use crate::baseline::OrderTable;
+use crate::baseline::{Cooldowns, OrderTable};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -41,7 +41,6 @@ struct Resting {
 #[derive(Clone, Debug, Default)]
 struct AccountState {
     occurrences: VecDeque<Nanos>,
-    last_alert: Option<Nanos>,
 }
 
 /// Depth by side: bids first, then asks.
@@ -70,6 +69,7 @@ pub struct SpoofImbalance {
     depth: Vec<Depth>,
     own: FxHashMap<(AccountId, InstrumentId), Depth>,
     accounts: FxHashMap<AccountId, AccountState>,
+    alerted: Cooldowns,
 }
 
 impl SpoofImbalance {
@@ -133,6 +133,7 @@ impl SpoofImbalance {
             depth: Vec::new(),
             own: FxHashMap::default(),
             accounts: FxHashMap::default(),
+            alerted: Cooldowns::default(),
         }
     }
 
@@ -189,15 +190,10 @@ impl SpoofImbalance {
         while state.occurrences.front().is_some_and(|&t| now.saturating_sub(t) > self.window) {
             state.occurrences.pop_front();
         }
-        let cooled = state.last_alert.is_none_or(|t| now.saturating_sub(t) >= self.cooldown);
-        if state.occurrences.len() >= self.repeats && cooled {
-            state.last_alert = Some(now);
-            alerts.push(Alert {
-                time: now,
-                kind: AbuseKind::Spoofing,
-                entity: Entity::Account(account),
-                score: tilt,
-            });
+        if state.occurrences.len() >= self.repeats {
+            let entity = Entity::Account(account);
+            let alert = Alert { time: now, kind: AbuseKind::Spoofing, entity, score: tilt };
+            self.alerted.raise(alert, self.cooldown, alerts);
         }
     }
 }
@@ -211,6 +207,11 @@ impl Detector for SpoofImbalance {
         &[AbuseKind::Spoofing]
     }
 
+    fn cost_ns(&self) -> u32 {
+        17
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         match &event.body {
             EventBody::Accepted(e) => {

@@ -359,6 +359,11 @@ impl Detector for WashRing {
         &[AbuseKind::WashTrading]
     }
 
+    fn cost_ns(&self) -> u32 {
+        21
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         let now = event.time;
         if let EventBody::Trade(t) = &event.body {

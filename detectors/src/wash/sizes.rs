@@ -89,6 +89,11 @@ impl Detector for WashSizes {
         &[AbuseKind::WashTrading]
     }
 
+    fn cost_ns(&self) -> u32 {
+        12
+    }
+
+    #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
         let EventBody::Trade(t) = &event.body else { return };
         let now = event.time;
