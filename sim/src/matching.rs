@@ -210,13 +210,12 @@ impl Book {
         stp: SelfTradePrevention,
         out: &mut Vec<Report>,
     ) -> Result<(), BookReject> {
-        if order.qty <= Qty::ZERO {
-            return Err(BookReject::NonPositiveQty);
-        }
-        if self.get(order.id).is_some() {
+        // A non-positive quantity is refused before a duplicate id, as
+        // `submit_fresh` refuses it.
+        if order.qty > Qty::ZERO && self.get(order.id).is_some() {
             return Err(BookReject::DuplicateId);
         }
-        self.submit_checked(order, stp, out)
+        self.submit_fresh(order, stp, out)
     }
 
     /// Submits an order whose id rests nowhere in this book, as
@@ -233,17 +232,6 @@ impl Book {
             return Err(BookReject::NonPositiveQty);
         }
         debug_assert!(self.get(order.id).is_none(), "order {} is not fresh", order.id.0);
-        self.submit_checked(order, stp, out)
-    }
-
-    /// Submits an order with a positive quantity and an id that rests
-    /// nowhere in the book.
-    fn submit_checked(
-        &mut self,
-        order: &NewOrder,
-        stp: SelfTradePrevention,
-        out: &mut Vec<Report>,
-    ) -> Result<(), BookReject> {
         let opposite = order.side.opposite();
         let touch = self.best(opposite).map(|l| l.price);
         match (order.price, order.tif) {
