@@ -287,6 +287,24 @@ impl Exchange {
         out.append(&mut self.events);
     }
 
+    /// Takes `out` as the exchange's own list of events, after moving any
+    /// events pending to its end, so that the events produced from now on
+    /// are written straight into it rather than copied there by
+    /// [`Exchange::drain_events`]; `out` is left with the exchange's empty
+    /// list. [`Exchange::return_events`] gives the list back.
+    pub(crate) fn lend_events(&mut self, out: &mut Vec<Event>) {
+        out.append(&mut self.events);
+        std::mem::swap(&mut self.events, out);
+    }
+
+    /// Gives back the list [`Exchange::lend_events`] took, with every event
+    /// produced meanwhile at its end, in exchange for the empty one it left
+    /// in `out`.
+    pub(crate) fn return_events(&mut self, out: &mut Vec<Event>) {
+        debug_assert!(out.is_empty(), "the exchange's own list is empty while lent");
+        std::mem::swap(&mut self.events, out);
+    }
+
     /// Returns the number of events produced so far, drained or not.
     pub fn events_produced(&self) -> u64 {
         self.next_seq

@@ -105,6 +105,44 @@ impl Simulation {
     /// over and every event has been handed out.
     pub fn next_batch(&mut self, out: &mut Vec<Event>, target: usize) -> bool {
         let start = out.len();
+        // Without controls, whose checks after each wake read the events
+        // that wake published, the exchange writes its events straight into
+        // `out` instead of having them copied there after every wake.
+        let direct = self.controls.is_none();
+        if direct {
+            self.exchange.lend_events(out);
+        }
+        let full = self.run_wakes(out, start, target, direct);
+        if direct {
+            self.exchange.return_events(out);
+        }
+        if full {
+            return true;
+        }
+        if let Some(controls) = self.controls.as_deref_mut() {
+            let limit = if self.queue.is_empty() { self.duration } else { self.stop_at };
+            controls.run_before(limit.min(self.duration), &mut self.exchange);
+        }
+        self.exchange.drain_events(out);
+        if self.queue.is_empty() {
+            self.now = self.duration;
+        }
+        out.len() > start
+    }
+
+    /// Wakes participants in order until `target` events have been added
+    /// after the first `start` of the batch, the next wake is due at or
+    /// after `stop_at` or the session's end, or no one is left to wake;
+    /// returns `true` in the first case. The batch is the exchange's own
+    /// list of events when `direct` (see [`Exchange::lend_events`]), and
+    /// `out` otherwise.
+    fn run_wakes(
+        &mut self,
+        out: &mut Vec<Event>,
+        start: usize,
+        target: usize,
+        direct: bool,
+    ) -> bool {
         while let Some(&wake) = self.queue.peek() {
             if wake.time >= self.duration {
                 self.queue.clear();
@@ -154,24 +192,21 @@ impl Simulation {
             if self.truth.has_fresh_orders() {
                 self.note_episode_orders();
             }
-            let drained = out.len();
-            self.exchange.drain_events(out);
-            if let Some(controls) = self.controls.as_deref_mut() {
-                controls.after_wake(&self.truth, &mut self.exchange, &out[drained..]);
-            }
-            if out.len() - start >= target {
+            let added = if direct {
+                self.exchange.pending_events().len() - start
+            } else {
+                let drained = out.len();
+                self.exchange.drain_events(out);
+                if let Some(controls) = self.controls.as_deref_mut() {
+                    controls.after_wake(&self.truth, &mut self.exchange, &out[drained..]);
+                }
+                out.len() - start
+            };
+            if added >= target {
                 return true;
             }
         }
-        if let Some(controls) = self.controls.as_deref_mut() {
-            let limit = if self.queue.is_empty() { self.duration } else { self.stop_at };
-            controls.run_before(limit.min(self.duration), &mut self.exchange);
-        }
-        self.exchange.drain_events(out);
-        if self.queue.is_empty() {
-            self.now = self.duration;
-        }
-        out.len() > start
+        false
     }
 
     /// Returns, for each episode of the ground truth so far in the order
