@@ -18,6 +18,7 @@ mod controls;
 pub mod digest;
 pub mod event;
 pub mod exchange;
+pub mod integral;
 pub mod matching;
 pub mod policy;
 pub mod reconcile;

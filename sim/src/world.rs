@@ -38,6 +38,7 @@
 use rand_distr::{Distribution, Normal, Poisson};
 
 use crate::config::{InstrumentConfig, WorldConfig};
+use crate::integral::round_i64;
 use crate::rng::{self, Stream};
 use crate::types::{InstrumentId, Nanos, Price};
 
@@ -86,6 +87,47 @@ pub(crate) fn intraday_profile(x: f64) -> f64 {
 /// The highest value of [`intraday_profile`].
 pub(crate) const INTRADAY_PEAK: f64 = 1.8;
 
+/// The constants of one step of the processes, which depend only on the
+/// configuration.
+#[derive(Clone, Copy, Debug)]
+struct StepFactors {
+    /// How much of the log-variance's deviation survives a step.
+    persistence: f64,
+    /// The standard deviation of a step's shock to the log-variance.
+    innovation: f64,
+    /// The mean of the log-variance that makes the average variance one.
+    mean: f64,
+    /// How much of the news surge survives a step.
+    news_decay: f64,
+    /// How much of the realised variance's average survives a step.
+    realised_decay: f64,
+    /// How much of the attention's excitation survives a step.
+    attention_decay: f64,
+    /// The share of the variance on the attention clock.
+    business_time: f64,
+}
+
+impl StepFactors {
+    fn new(cfg: &WorldConfig) -> StepFactors {
+        let step_secs = STEP.as_secs_f64();
+        let decay = |half_life: Nanos| {
+            let h = half_life.as_secs_f64().max(1e-9);
+            (-std::f64::consts::LN_2 * step_secs / h).exp()
+        };
+        let persistence = decay(cfg.volatility_half_life);
+        let vol_of_log_variance = cfg.volatility_of_log_variance;
+        StepFactors {
+            persistence,
+            innovation: vol_of_log_variance * (1.0 - persistence * persistence).sqrt(),
+            mean: -vol_of_log_variance * vol_of_log_variance / 2.0,
+            news_decay: (-std::f64::consts::LN_2 * step_secs / NEWS_HALF_LIFE_S).exp(),
+            realised_decay: decay(cfg.realised_volatility_half_life),
+            attention_decay: decay(cfg.attention_half_life),
+            business_time: cfg.business_time.clamp(0.0, 1.0),
+        }
+    }
+}
+
 /// The external reference prices.
 #[derive(Clone, Debug)]
 pub struct Reference {
@@ -94,6 +136,9 @@ pub struct Reference {
     rng: Stream,
     attention: Attention,
     cfg: WorldConfig,
+    /// Worked out once: a wake that brings a step due would otherwise
+    /// pay four exponentials for them.
+    factors: StepFactors,
     session: Nanos,
     news: f64,
 }
@@ -128,32 +173,33 @@ impl Reference {
             rng: rng::stream(seed, "reference", 0),
             attention: Attention { excitation: 0.0, rng: rng::stream(seed, "attention", 0) },
             cfg: world.clone(),
+            factors: StepFactors::new(world),
             session,
             news: 0.0,
         }
     }
 
     /// Advances every walk up to and including `now`.
+    #[inline]
     pub fn advance_to(&mut self, now: Nanos) {
-        // Most wakes fall between two steps; the decay factors below cost
-        // four exponentials, so they are only worked out when a step is due.
-        if self.next_step > now {
-            return;
+        // Most wakes fall between two steps.
+        if self.next_step <= now {
+            self.step_to(now);
         }
+    }
+
+    /// Takes every step due up to and including `now`.
+    fn step_to(&mut self, now: Nanos) {
         let step_secs = STEP.as_secs_f64();
-        let decay = |half_life: Nanos| {
-            let h = half_life.as_secs_f64().max(1e-9);
-            (-std::f64::consts::LN_2 * step_secs / h).exp()
-        };
-        let persistence = decay(self.cfg.volatility_half_life);
-        let vol_of_log_variance = self.cfg.volatility_of_log_variance;
-        let innovation = vol_of_log_variance * (1.0 - persistence * persistence).sqrt();
-        // The mean of the log-variance that makes the average variance one.
-        let mean = -vol_of_log_variance * vol_of_log_variance / 2.0;
-        let news_decay = (-std::f64::consts::LN_2 * step_secs / NEWS_HALF_LIFE_S).exp();
-        let realised_decay = decay(self.cfg.realised_volatility_half_life);
-        let attention_decay = decay(self.cfg.attention_half_life);
-        let business_time = self.cfg.business_time.clamp(0.0, 1.0);
+        let StepFactors {
+            persistence,
+            innovation,
+            mean,
+            news_decay,
+            realised_decay,
+            attention_decay,
+            business_time,
+        } = self.factors;
 
         while self.next_step <= now {
             self.news *= news_decay;
@@ -272,7 +318,7 @@ impl Reference {
     /// Panics if the instrument does not exist.
     pub fn price(&self, instrument: InstrumentId) -> Price {
         let walk = &self.walks[usize::from(instrument.0)];
-        Price((walk.level.round() as i64).clamp(walk.min, walk.max))
+        Price(round_i64(walk.level).clamp(walk.min, walk.max))
     }
 }
 

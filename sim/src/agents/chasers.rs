@@ -14,6 +14,7 @@ use super::honest::earliest;
 use super::{Agent, Ctx};
 use crate::access::Access;
 use crate::exchange::OrderRequest;
+use crate::integral::round_i64;
 use crate::types::{InstrumentId, Nanos, Qty, Side};
 
 /// How far back a chaser compares the mid price.
@@ -69,7 +70,7 @@ impl Agent for TrendChaser {
         }
 
         let rise = (mid2 - then_mid2) / 2;
-        let needed = ((mid2 as f64 / 2.0 * RISE_SHARE).round() as i64).max(MIN_RISE_TICKS);
+        let needed = round_i64(mid2 as f64 / 2.0 * RISE_SHARE).max(MIN_RISE_TICKS);
         let looked_long_enough = now.saturating_sub(then) >= Nanos(LOOKBACK.0 / 2);
         if looked_long_enough && rise >= needed && ctx.chance(self.eagerness) {
             let qty = ctx.qty(self.instrument, self.size_multiplier);

@@ -39,6 +39,7 @@ use crate::access::{Access, Ip, Network, REGIONS, RegionId};
 use crate::agents::population::IpPlan;
 use crate::config::{MarketMakerConfig, RetailConfig};
 use crate::exchange::OrderRequest;
+use crate::integral::round_i64;
 use crate::rng::Stream;
 use crate::types::{InstrumentId, Nanos, OrderId, Price, Qty, Side};
 
@@ -139,7 +140,7 @@ impl DeepBookMaker {
     /// order.
     fn wanted(&self, ctx: &Ctx<'_>, side: Side, ladder: &mut Vec<Price>) -> Price {
         let typical = ctx.instrument(self.instrument).typical_qty.0.max(1) as f64;
-        let skew = (self.cfg.inventory_skew * self.inventory as f64 / typical).round() as i64;
+        let skew = round_i64(self.cfg.inventory_skew * self.inventory as f64 / typical);
         let anchor = self.anchor(ctx, side).unwrap_or_else(|| {
             let half_spread = ctx.instrument(self.instrument).quote_half_spread;
             ctx.reference(self.instrument) - side.sign() * half_spread

@@ -30,6 +30,7 @@ use crate::config::{
     RetailConfig,
 };
 use crate::exchange::OrderRequest;
+use crate::integral::{ceil_i64, floor_i64};
 use crate::types::{InstrumentId, Nanos, OrderId, Price, Qty, Side};
 
 /// Limit orders an agent intends to cancel at a given time.
@@ -333,9 +334,16 @@ impl MarketMaker {
     /// Learns the fills since the last wake from what is left of each quote.
     fn reconcile(&mut self, ctx: &Ctx<'_>) {
         let (mut inventory, instrument) = (self.inventory, self.instrument);
-        let unchanged = ctx.quotes_unchanged(instrument, self.reductions_seen);
+        if ctx.quotes_unchanged(instrument, self.reductions_seen) {
+            // Nothing but the maker's own cancels has reduced an order
+            // since it last looked: every quote holds what it knows of.
+            debug_assert!(self.quotes.iter().all(|q| {
+                q.known_qty > Qty::ZERO && ctx.resting_in(instrument, q.id) == Some(q.known_qty)
+            }));
+            return;
+        }
         self.quotes.retain_mut(|q| {
-            let left = ctx.left_of(instrument, q.id, q.known_qty, unchanged);
+            let left = ctx.resting_in(instrument, q.id).unwrap_or(Qty::ZERO);
             inventory += q.side.sign() * (q.known_qty - left).0;
             q.known_qty = left;
             left > Qty::ZERO
@@ -391,8 +399,8 @@ impl MarketMaker {
         let reservation = fair - skew;
 
         let step = self.cfg.level_step;
-        let bid = Price((reservation - half_spread).floor() as i64);
-        let ask = Price(((reservation + half_spread).ceil() as i64).max(bid.0 + 1));
+        let bid = Price(floor_i64(reservation - half_spread));
+        let ask = Price(ceil_i64(reservation + half_spread).max(bid.0 + 1));
         self.wanted.clear();
         for l in 0..self.cfg.levels {
             let away = i64::from(l) * step;
@@ -465,7 +473,11 @@ impl Agent for MarketMaker {
             let sizes =
                 *self.sizes.get_or_insert_with(|| ctx.size_law(instrument, multiplier, 0.25));
             let qty = round_size(ctx.size(&sizes));
-            if let Some(placed) = ctx.limit(access, self.instrument, side, price, qty) {
+            // A quote that left the book at once (self-trade prevention
+            // may take it) is not kept: the quotes are what rests.
+            if let Some(placed) = ctx.limit(access, self.instrument, side, price, qty)
+                && placed.resting > Qty::ZERO
+            {
                 self.quotes.push(Quote {
                     id: placed.id,
                     side,

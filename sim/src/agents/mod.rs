@@ -27,6 +27,7 @@ use crate::book::Book;
 use crate::config::InstrumentConfig;
 use crate::event::OrderType;
 use crate::exchange::{Exchange, OrderRequest, Placed};
+use crate::integral::round_i64;
 use crate::rng::Stream;
 use crate::truth::TruthRecorder;
 use crate::types::{InstrumentId, Nanos, OrderId, Price, Qty, Side};
@@ -227,7 +228,7 @@ impl Ctx<'_> {
     /// Draws an order size from a law [`Ctx::size_law`] gave.
     pub(crate) fn size(&mut self, law: &SizeLaw) -> Qty {
         let draw = law.log_normal.map_or(law.median, |d| d.sample(self.rng));
-        Qty((draw.round() as i64).clamp(law.lo, law.hi))
+        Qty(round_i64(draw).clamp(law.lo, law.hi))
     }
 
     /// Draws an instrument in proportion to the instruments' activity

@@ -29,6 +29,7 @@ use super::Window;
 use crate::access::Access;
 use crate::agents::{Agent, Ctx};
 use crate::exchange::OrderRequest;
+use crate::integral::round_i64;
 use crate::truth::{AbuseKind, EpisodeHandle};
 use crate::types::{AccountId, InstrumentId, KeyId, Nanos, Price, Qty, Side};
 
@@ -108,7 +109,7 @@ impl Agent for WashRing {
             // side a little larger than the taking one.
             let price = Price(ctx.rng.random_range(bid.0 + 1..ask.0));
             let jitter: f64 = ctx.rng.random_range(0.85..1.15);
-            let buy = Qty(((self.round_qty.0 as f64 * jitter).round() as i64).max(1));
+            let buy = Qty(round_i64(self.round_qty.0 as f64 * jitter).max(1));
             let extra = ctx.rng.random_range(1..=(buy.0 / 4).max(1));
             (price, buy + Qty(extra), buy)
         } else {
