@@ -24,6 +24,7 @@ use surveil_sim::event::{CancelReason, OrderType};
 use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos, OrderId, Qty, Side};
 
 use crate::baseline::SizeBaseline;
+use crate::indices::{self, AccountIndex, EventIndices, Feed, Indexed, Step, Table};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -71,6 +72,8 @@ impl Default for SpoofCancelParams {
 #[derive(Clone, Copy, Debug)]
 struct Order {
     account: AccountId,
+    /// The account's index, where its state is kept.
+    index: AccountIndex,
     instrument: InstrumentId,
     side: Side,
     qty: Qty,
@@ -126,7 +129,9 @@ pub struct SpoofCancel {
     params: SpoofCancelParams,
     sizes: SizeBaseline,
     large: FxHashMap<OrderId, Order>,
-    accounts: FxHashMap<AccountId, AccountState>,
+    /// By account index.
+    accounts: Table<AccountState>,
+    feed: Feed,
 }
 
 /// Orders seen before the size baseline is trusted.
@@ -206,25 +211,26 @@ impl SpoofCancel {
     }
 
     fn add_large(&mut self, id: OrderId, order: Order) {
-        self.accounts
-            .entry(order.account)
-            .or_default()
-            .large_on(order.instrument, order.side)
-            .resting += 1;
+        self.accounts.at(order.index.get()).large_on(order.instrument, order.side).resting += 1;
         self.large.insert(id, order);
     }
 
     fn remove_large(&mut self, id: OrderId, now: Nanos) -> Option<Order> {
         let order = self.large.remove(&id)?;
-        let on =
-            self.accounts.entry(order.account).or_default().large_on(order.instrument, order.side);
+        let on = self.accounts.at(order.index.get()).large_on(order.instrument, order.side);
         on.resting = on.resting.saturating_sub(1);
         on.last_gone = now;
         Some(order)
     }
 
-    fn record_fill(&mut self, account: AccountId, instrument: InstrumentId, side: Side, t: Nanos) {
-        let state = self.accounts.entry(account).or_default();
+    fn record_fill(
+        &mut self,
+        account: AccountIndex,
+        instrument: InstrumentId,
+        side: Side,
+        t: Nanos,
+    ) {
+        let state = self.accounts.at(account.get());
         match state.last_fill.iter_mut().find(|(i, s, _)| *i == instrument && *s == side) {
             Some(entry) => entry.2 = t,
             None => state.last_fill.push((instrument, side, t)),
@@ -247,6 +253,21 @@ impl Detector for SpoofCancel {
 
     #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
+        indices::on_event(self, event, alerts);
+    }
+
+    fn on_indexed(&mut self, events: Indexed<'_>, alerts: &mut Vec<Alert>) {
+        indices::on_indexed(self, events, alerts);
+    }
+}
+
+impl Step for SpoofCancel {
+    fn feed(&mut self) -> &mut Feed {
+        &mut self.feed
+    }
+
+    #[inline(always)]
+    fn step(&mut self, event: &Event, indices: &EventIndices, alerts: &mut Vec<Alert>) {
         let now = event.time;
         match &event.body {
             EventBody::Accepted(e) => {
@@ -256,6 +277,7 @@ impl Detector for SpoofCancel {
                     if ratio >= self.params.size_ratio {
                         let order = Order {
                             account: e.access.account,
+                            index: indices.access.account,
                             instrument: e.instrument,
                             side: e.side,
                             qty: e.qty,
@@ -269,8 +291,10 @@ impl Detector for SpoofCancel {
                 self.sizes.observe(e.instrument, e.qty);
             }
             EventBody::Trade(t) => {
-                for (side, party) in [(Side::Buy, t.buyer()), (Side::Sell, t.seller())] {
-                    self.record_fill(party.access.account, t.instrument, side, now);
+                let buyer = (Side::Buy, t.buyer(), indices.buyer(t).account);
+                let seller = (Side::Sell, t.seller(), indices.seller(t).account);
+                for (side, party, account) in [buyer, seller] {
+                    self.record_fill(account, t.instrument, side, now);
                     if let Some(order) = self.large.get_mut(&party.order) {
                         order.filled += t.qty;
                         if party.remaining == Qty::ZERO {
@@ -294,6 +318,7 @@ impl Detector for SpoofCancel {
                     None if ratio >= self.params.size_ratio => {
                         let order = Order {
                             account: a.access.account,
+                            index: indices.access.account,
                             instrument: a.instrument,
                             side: a.side,
                             qty: a.qty,
@@ -325,7 +350,7 @@ impl Detector for SpoofCancel {
                 let unfilled = order.filled.0 as f64 <= p.max_filled_share * order.qty.0 as f64;
                 let young = now.saturating_sub(order.accepted) <= p.max_lifetime;
                 let opposite = order.side.opposite();
-                let state = self.accounts.entry(order.account).or_default();
+                let state = self.accounts.at(order.index.get());
                 let recent_fill = state.last_fill.iter().any(|&(i, s, t)| {
                     i == order.instrument && s == opposite && now.saturating_sub(t) <= p.fill_window
                 });
