@@ -1,5 +1,5 @@
-//! Dense indices of the accounts, API keys and addresses an event stream
-//! names, handed out once for every detector.
+//! Dense indices of the accounts, API keys, addresses and orders an event
+//! stream names, handed out once for every detector.
 //!
 //! The simulator draws account, key and address ids at random over wide
 //! ranges, so that no label can be read from an id; a detector that keeps
@@ -17,8 +17,16 @@
 //! the key, then the address. Two indexers fed the same stream from its
 //! start therefore give the same indices.
 //!
-//! An index table grows with the distinct entities seen, never with the
-//! number of events.
+//! Orders are given slots the same way: an order holds a small slot (see
+//! [`OrderSlot`]) from the first event that names it to the event that
+//! ends its life, after which a new order may take it, so that a detector
+//! keeps its per-order values in a vector as long as the most orders alive
+//! at once, and every detector's look-up of an order id in a map becomes
+//! one look-up here.
+//!
+//! An index table grows with the distinct accounts, keys and addresses
+//! seen, and the order slots with the most orders alive at once, never
+//! with the number of events.
 //!
 //! The harness hands events with their indices to
 //! [`Detector::on_indexed`](crate::Detector::on_indexed) as an
@@ -26,51 +34,77 @@
 //! this module; the built-ins use it to keep their state in vectors.
 
 use std::collections::hash_map::Entry;
+use std::num::NonZeroU32;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rustc_hash::FxHashMap;
 use surveil_sim::event::Trade;
-use surveil_sim::{Access, AccountId, Channel, Event, EventBody, Ip, KeyId, Side};
+use surveil_sim::{Access, AccountId, Channel, Event, EventBody, Ip, KeyId, OrderId, Side};
 
-/// An account's dense index: its rank among the accounts of the stream
-/// by first appearance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct AccountIndex(pub u32);
+/// Declares a dense index type: a position in a vector, kept one above
+/// its value so that an `Option` of it takes no more room than the index.
+macro_rules! dense_index {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(NonZeroU32);
 
-/// An API key's dense index: its rank among the keys of the stream by
-/// first appearance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct KeyIndex(pub u32);
+        impl $name {
+            /// Returns the index as a position in a vector.
+            #[inline(always)]
+            pub fn get(self) -> usize {
+                (self.0.get() - 1) as usize
+            }
 
-/// A source address's dense index: its rank among the addresses of the
-/// stream by first appearance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct IpIndex(pub u32);
-
-impl AccountIndex {
-    /// Returns the index as a position in a vector.
-    #[inline(always)]
-    pub fn get(self) -> usize {
-        self.0 as usize
-    }
+            /// Returns the index at position `i`.
+            ///
+            /// # Panics
+            ///
+            /// Panics when `i` does not fit below `u32::MAX`, which would
+            /// take more than four billion entities.
+            #[inline(always)]
+            pub(crate) fn new(i: usize) -> $name {
+                let above = u32::try_from(i + 1).ok().and_then(NonZeroU32::new);
+                $name(above.expect("fewer than four billion entities of a kind"))
+            }
+        }
+    };
 }
 
-impl KeyIndex {
-    /// Returns the index as a position in a vector.
-    #[inline(always)]
-    pub fn get(self) -> usize {
-        self.0 as usize
-    }
-}
+dense_index!(
+    /// An account's dense index: its rank among the accounts of the stream
+    /// by first appearance.
+    AccountIndex
+);
 
-impl IpIndex {
-    /// Returns the index as a position in a vector.
-    #[inline(always)]
-    pub fn get(self) -> usize {
-        self.0 as usize
-    }
-}
+dense_index!(
+    /// An API key's dense index: its rank among the keys of the stream by
+    /// first appearance.
+    KeyIndex
+);
+
+dense_index!(
+    /// A source address's dense index: its rank among the addresses of the
+    /// stream by first appearance.
+    IpIndex
+);
+
+dense_index!(
+    /// The slot of an order: a small number the order holds from the first
+    /// event that names it to the event that ends its life, after which the
+    /// next new order may be given it. A new order takes the slot freed
+    /// last, and a slot never used before only when none is free, so slots
+    /// stay below the most orders ever alive at once.
+    ///
+    /// An order's life ends with a cancel (for any reason), a trade that
+    /// leaves nothing of it, or a self-trade decrement that leaves
+    /// nothing. A detector that keeps a value per slot must let the value
+    /// go on that event, as it would remove the order from a map: then a
+    /// table indexed by slot answers exactly as a map keyed by order id
+    /// would.
+    OrderSlot
+);
 
 /// The dense indices of one access record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -92,6 +126,12 @@ pub struct EventIndices {
     /// For a trade, the indices of the maker's access; for any other event,
     /// the same as `access`.
     pub maker: AccessIndices,
+    /// The slot of the order the event names (the taker's order for a
+    /// trade); `None` when it names none, and for a refused cancel or
+    /// amend of an order not alive.
+    pub order: Option<OrderSlot>,
+    /// For a trade, the slot of the maker's order; `None` otherwise.
+    pub maker_order: Option<OrderSlot>,
 }
 
 impl EventIndices {
@@ -112,6 +152,26 @@ impl EventIndices {
         match trade.taker_side {
             Side::Buy => &self.maker,
             Side::Sell => &self.access,
+        }
+    }
+
+    /// Returns the slot of the buyer's order in `trade`, the trade of the
+    /// event these are the indices of.
+    #[inline(always)]
+    pub fn buyer_order(&self, trade: &Trade) -> Option<OrderSlot> {
+        match trade.taker_side {
+            Side::Buy => self.order,
+            Side::Sell => self.maker_order,
+        }
+    }
+
+    /// Returns the slot of the seller's order in `trade`, the trade of the
+    /// event these are the indices of.
+    #[inline(always)]
+    pub fn seller_order(&self, trade: &Trade) -> Option<OrderSlot> {
+        match trade.taker_side {
+            Side::Buy => self.maker_order,
+            Side::Sell => self.order,
         }
     }
 }
@@ -139,6 +199,13 @@ pub struct Indexer {
     /// The last access record met, and its indices: most events repeat
     /// the access of the event before them.
     last: Option<(Access, AccessIndices)>,
+    /// The slot of every order alive.
+    orders: FxHashMap<OrderId, OrderSlot>,
+    /// Slots given up by orders whose life ended, the one freed last at
+    /// the end.
+    free: Vec<OrderSlot>,
+    /// The number of slots ever handed out.
+    slots: usize,
 }
 
 /// An account met before, with the channel and address of its last
@@ -166,6 +233,9 @@ impl Indexer {
             keys: FxHashMap::default(),
             ips: FxHashMap::default(),
             last: None,
+            orders: FxHashMap::default(),
+            free: Vec::new(),
+            slots: 0,
         }
     }
 
@@ -183,6 +253,18 @@ impl Indexer {
     /// Returns the number of distinct addresses met so far.
     pub fn ips(&self) -> usize {
         self.ips.len()
+    }
+
+    /// Returns the number of order slots handed out so far: every slot
+    /// given is below it, and it never exceeds the most orders alive at
+    /// once.
+    pub fn order_slots(&self) -> usize {
+        self.slots
+    }
+
+    /// Returns the number of orders alive.
+    pub fn live_orders(&self) -> usize {
+        self.orders.len()
     }
 
     /// Returns the indices of an access record, giving new entities the
@@ -204,7 +286,7 @@ impl Indexer {
     /// Returns the indices of an access record other than the last one.
     #[inline(never)]
     fn other_access(&mut self, access: &Access) -> AccessIndices {
-        let next = AccountIndex(self.accounts.len() as u32);
+        let next = AccountIndex::new(self.accounts.len());
         let entry = self.accounts.entry(access.account);
         let account = match &entry {
             Entry::Occupied(known) => {
@@ -220,10 +302,10 @@ impl Indexer {
         };
 
         let key = access.channel.key().map(|key| {
-            let next = KeyIndex(self.keys.len() as u32);
+            let next = KeyIndex::new(self.keys.len());
             *self.keys.entry(key).or_insert(next)
         });
-        let next = IpIndex(self.ips.len() as u32);
+        let next = IpIndex::new(self.ips.len());
         let ip = *self.ips.entry(access.ip).or_insert(next);
         let indices = AccessIndices { account, key, ip };
         let known = Known { channel: access.channel, ip: access.ip, indices };
@@ -248,14 +330,74 @@ impl Indexer {
     /// What [`Indexer::event`] does, inlined into the loop over a batch.
     #[inline(always)]
     fn event_inline(&mut self, event: &Event) -> EventIndices {
-        if let EventBody::Trade(t) = &event.body {
-            let maker = self.access(&t.maker.access);
-            let access = self.access(&t.taker.access);
-            EventIndices { access, maker }
-        } else {
-            let access = self.access(event.body.access());
-            EventIndices { access, maker: access }
+        let (maker, access) = match &event.body {
+            EventBody::Trade(t) => (self.access(&t.maker.access), self.access(&t.taker.access)),
+            body => {
+                let access = self.access(body.access());
+                (access, access)
+            }
+        };
+        let (order, maker_order) = self.orders(&event.body);
+        EventIndices { access, maker, order, maker_order }
+    }
+
+    /// Returns the slots of the orders an event names, and frees those
+    /// whose life it ends.
+    #[inline(always)]
+    fn orders(&mut self, body: &EventBody) -> (Option<OrderSlot>, Option<OrderSlot>) {
+        match body {
+            EventBody::Accepted(e) => (Some(self.slot(e.order)), None),
+            EventBody::Amended(e) => (Some(self.slot(e.order)), None),
+            EventBody::Cancelled(e) => (Some(self.end(e.order)), None),
+            EventBody::Decremented(e) if e.remaining.0 == 0 => (Some(self.end(e.order)), None),
+            EventBody::Decremented(e) => (Some(self.slot(e.order)), None),
+            EventBody::Trade(t) => {
+                let maker = self.side(t.maker.order, t.maker.remaining.0);
+                let taker = self.side(t.taker.order, t.taker.remaining.0);
+                (Some(taker), Some(maker))
+            }
+            // A refusal changes no order, so it never takes a slot.
+            EventBody::CancelRejected(e) => (self.orders.get(&e.order).copied(), None),
+            EventBody::AmendRejected(e) => (self.orders.get(&e.order).copied(), None),
+            EventBody::Rejected(_) | EventBody::Control(_) => (None, None),
         }
+    }
+
+    /// Returns the slot of one side of a trade, freeing it when the trade
+    /// leaves nothing of the order.
+    #[inline(always)]
+    fn side(&mut self, order: OrderId, remaining: i64) -> OrderSlot {
+        if remaining == 0 { self.end(order) } else { self.slot(order) }
+    }
+
+    /// Returns the slot of an order, giving it the slot freed last when it
+    /// has none.
+    #[inline]
+    fn slot(&mut self, order: OrderId) -> OrderSlot {
+        let (free, slots) = (&mut self.free, &mut self.slots);
+        *self.orders.entry(order).or_insert_with(|| {
+            free.pop().unwrap_or_else(|| {
+                *slots += 1;
+                OrderSlot::new(*slots - 1)
+            })
+        })
+    }
+
+    /// Returns the slot of an order whose life the event ends, and frees
+    /// it for the orders of later events.
+    #[inline]
+    fn end(&mut self, order: OrderId) -> OrderSlot {
+        let slot = match self.orders.remove(&order) {
+            Some(slot) => slot,
+            // Named for the first time as it ends: a slot for this event
+            // alone, which no value can be left in.
+            None => self.free.pop().unwrap_or_else(|| {
+                self.slots += 1;
+                OrderSlot::new(self.slots - 1)
+            }),
+        };
+        self.free.push(slot);
+        slot
     }
 
     /// Indexes consecutive events of the stream, the next batch, into
@@ -483,6 +625,58 @@ impl<T> Table<T> {
     }
 }
 
+/// Values kept per order in a vector indexed by [`OrderSlot`]: it answers
+/// as a map keyed by order id would, as long as its owner removes an
+/// order's value on the event that ends the order's life, and it holds room
+/// for the most orders alive at once, never for every order of the
+/// session.
+#[derive(Clone, Debug)]
+pub(crate) struct OrderValues<T> {
+    values: Vec<Option<T>>,
+}
+
+impl<T> Default for OrderValues<T> {
+    fn default() -> OrderValues<T> {
+        OrderValues { values: Vec::new() }
+    }
+}
+
+impl<T> OrderValues<T> {
+    /// Sets the value of the order in `slot`, returning the one it
+    /// replaces.
+    #[inline(always)]
+    pub(crate) fn insert(&mut self, slot: OrderSlot, value: T) -> Option<T> {
+        let i = slot.get();
+        if i >= self.values.len() {
+            self.grow(i);
+        }
+        self.values[i].replace(value)
+    }
+
+    #[cold]
+    fn grow(&mut self, i: usize) {
+        self.values.resize_with(i + 1, || None);
+    }
+
+    /// Returns the value of the order in `slot`.
+    #[inline(always)]
+    pub(crate) fn get(&self, slot: OrderSlot) -> Option<&T> {
+        self.values.get(slot.get()).and_then(Option::as_ref)
+    }
+
+    /// Returns the value of the order in `slot` for changing.
+    #[inline(always)]
+    pub(crate) fn get_mut(&mut self, slot: OrderSlot) -> Option<&mut T> {
+        self.values.get_mut(slot.get()).and_then(Option::as_mut)
+    }
+
+    /// Removes the value of the order in `slot`, returning it.
+    #[inline(always)]
+    pub(crate) fn remove(&mut self, slot: OrderSlot) -> Option<T> {
+        self.values.get_mut(slot.get()).and_then(Option::take)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -491,7 +685,7 @@ mod tests {
     use surveil_sim::{Client, Nanos, Network, RegionId, Side};
 
     use super::*;
-    use crate::testing::{accepted, side, trade};
+    use crate::testing::{accepted, cancelled, side, trade};
 
     fn access(account: u32, key: Option<u32>, ip: u32) -> Access {
         Access {
@@ -540,21 +734,21 @@ mod tests {
     /// appearance.
     #[derive(Default)]
     struct Model {
-        accounts: BTreeMap<AccountId, u32>,
-        keys: BTreeMap<KeyId, u32>,
-        ips: BTreeMap<Ip, u32>,
+        accounts: BTreeMap<AccountId, usize>,
+        keys: BTreeMap<KeyId, usize>,
+        ips: BTreeMap<Ip, usize>,
     }
 
     impl Model {
         fn access(&mut self, a: &Access) -> AccessIndices {
-            let n = self.accounts.len() as u32;
-            let account = AccountIndex(*self.accounts.entry(a.account).or_insert(n));
+            let n = self.accounts.len();
+            let account = AccountIndex::new(*self.accounts.entry(a.account).or_insert(n));
             let key = a.channel.key().map(|k| {
-                let n = self.keys.len() as u32;
-                KeyIndex(*self.keys.entry(k).or_insert(n))
+                let n = self.keys.len();
+                KeyIndex::new(*self.keys.entry(k).or_insert(n))
             });
-            let n = self.ips.len() as u32;
-            let ip = IpIndex(*self.ips.entry(a.ip).or_insert(n));
+            let n = self.ips.len();
+            let ip = IpIndex::new(*self.ips.entry(a.ip).or_insert(n));
             AccessIndices { account, key, ip }
         }
     }
@@ -595,6 +789,13 @@ mod tests {
                     };
                     prop_assert_eq!(*indices.buyer(t), buyer);
                     prop_assert_eq!(*indices.seller(t), seller);
+                    let (buyer_order, seller_order) = match t.taker_side {
+                        Side::Buy => (indices.order, indices.maker_order),
+                        Side::Sell => (indices.maker_order, indices.order),
+                    };
+                    prop_assert_eq!(indices.buyer_order(t), buyer_order);
+                    prop_assert_eq!(indices.seller_order(t), seller_order);
+                    prop_assert!(buyer_order.is_some() && seller_order.is_some());
                 }
                 prop_assert_eq!(indices.access.key.is_some(), event.body.access().channel.is_api());
 
@@ -608,6 +809,159 @@ mod tests {
             prop_assert_eq!(indexer.keys(), model.keys.len());
             prop_assert_eq!(indexer.ips(), model.ips.len());
         }
+    }
+
+    /// What one event does to orders: names one (`Use`), ends one
+    /// (`End`), or refuses a request about one (`Refuse`); a trade names
+    /// two, each of which it may end.
+    #[derive(Clone, Copy, Debug)]
+    enum OrderEvent {
+        Use(u64),
+        End(u64),
+        Refuse(u64),
+        Trade { maker: u64, maker_ends: bool, taker: u64, taker_ends: bool },
+    }
+
+    /// A stream of order events over a few ids, well formed or not: ids
+    /// used after their end, ended twice, or never accepted.
+    fn order_events() -> impl Strategy<Value = Vec<OrderEvent>> {
+        let id = 0..12_u64;
+        let event = prop_oneof![
+            3 => id.clone().prop_map(OrderEvent::Use),
+            2 => id.clone().prop_map(OrderEvent::End),
+            1 => id.clone().prop_map(OrderEvent::Refuse),
+            2 => (id.clone(), any::<bool>(), id, any::<bool>()).prop_map(|(m, me, t, te)| {
+                OrderEvent::Trade { maker: m, maker_ends: me, taker: t, taker_ends: te }
+            }),
+        ];
+        proptest::collection::vec(event, 0..300)
+    }
+
+    /// The event of an order event; the kinds of event that use or end an
+    /// order take turns.
+    fn order_event(seq: u64, e: OrderEvent) -> Event {
+        use surveil_sim::event::{Amended, Decremented};
+        use surveil_sim::{InstrumentId, OrderId, Price, Qty};
+
+        let a = access(1, Some(1), 1);
+        let t = Nanos(seq);
+        let body = match e {
+            OrderEvent::Use(id) if seq.is_multiple_of(3) => EventBody::Amended(Amended {
+                order: OrderId(id),
+                instrument: InstrumentId(0),
+                side: Side::Buy,
+                price: Price(100),
+                qty: Qty(1),
+                priority_kept: true,
+                access: a,
+            }),
+            OrderEvent::Use(id) if seq % 3 == 1 => EventBody::Decremented(Decremented {
+                order: OrderId(id),
+                instrument: InstrumentId(0),
+                side: Side::Buy,
+                by: Qty(1),
+                remaining: Qty(1),
+                access: a,
+            }),
+            OrderEvent::Use(id) => {
+                let mut e = accepted(seq, t, a, 0, Side::Buy, 100, 1);
+                if let EventBody::Accepted(x) = &mut e.body {
+                    x.order = OrderId(id);
+                }
+                e.body
+            }
+            OrderEvent::End(id) if seq.is_multiple_of(2) => EventBody::Decremented(Decremented {
+                order: OrderId(id),
+                instrument: InstrumentId(0),
+                side: Side::Buy,
+                by: Qty(1),
+                remaining: Qty(0),
+                access: a,
+            }),
+            OrderEvent::End(id) => cancelled(seq, t, a, id, 0, Side::Buy, 1).body,
+            OrderEvent::Refuse(id) => {
+                EventBody::CancelRejected(surveil_sim::event::CancelRejected {
+                    order: OrderId(id),
+                    reason: surveil_sim::event::RejectReason::UnknownOrder,
+                    access: a,
+                })
+            }
+            OrderEvent::Trade { maker, maker_ends, taker, taker_ends } => {
+                let left = |ends: bool| if ends { 0 } else { 1 };
+                let (m, k) = (side(maker, a, left(maker_ends)), side(taker, a, left(taker_ends)));
+                trade(seq, t, 0, 100, 1, Side::Buy, m, k).body
+            }
+        };
+        Event { seq, time: t, body }
+    }
+
+    proptest! {
+        /// A detector that keeps, per order, the last event that named it,
+        /// and lets it go when the order's life ends, gets the same answers
+        /// from a table indexed by slot as from a map keyed by order id;
+        /// and slots stay below the most orders ever alive at once.
+        #[test]
+        fn a_table_by_order_slot_answers_as_a_map_by_order_id(stream in order_events()) {
+            let mut indexer = Indexer::new();
+            let mut map: BTreeMap<u64, u64> = BTreeMap::new();
+            let mut table: Vec<Option<u64>> = Vec::new();
+            let mut most_alive = 0;
+            for (seq, &e) in stream.iter().enumerate() {
+                let seq = seq as u64;
+                let indices = indexer.event(&order_event(seq, e));
+                let mut named = |id: u64, slot: Option<OrderSlot>, ends: bool, refusal: bool| {
+                    let Some(slot) = slot else {
+                        // Only a refusal of an order not alive has no slot.
+                        assert!(refusal && !map.contains_key(&id), "{e:?}");
+                        return;
+                    };
+                    if table.len() <= slot.get() {
+                        table.resize(slot.get() + 1, None);
+                    }
+                    assert_eq!(table[slot.get()], map.get(&id).copied(), "{e:?}");
+                    if refusal {
+                        return;
+                    }
+                    if ends {
+                        table[slot.get()] = None;
+                        map.remove(&id);
+                    } else {
+                        table[slot.get()] = Some(seq);
+                        map.insert(id, seq);
+                    }
+                };
+                match e {
+                    OrderEvent::Use(id) => named(id, indices.order, false, false),
+                    OrderEvent::End(id) => named(id, indices.order, true, false),
+                    OrderEvent::Refuse(id) => named(id, indices.order, false, true),
+                    OrderEvent::Trade { maker, maker_ends, taker, taker_ends } => {
+                        named(maker, indices.maker_order, maker_ends, false);
+                        named(taker, indices.order, taker_ends, false);
+                    }
+                }
+                prop_assert_eq!(indexer.live_orders(), map.len());
+                most_alive = most_alive.max(map.len());
+                // A trade may name two orders first met as it ends them.
+                prop_assert!(indexer.order_slots() <= most_alive + 2);
+            }
+        }
+    }
+
+    #[test]
+    fn order_slots_hold_memory_for_the_orders_alive_not_for_the_session() {
+        // Two million orders, each cancelled a thousand ids later, except
+        // every hundred-thousandth, which rests to the end.
+        let mut indexer = Indexer::new();
+        let a = access(1, None, 1);
+        let lag = 1_000_u64;
+        for id in 0..2_000_000_u64 {
+            indexer.event(&accepted(id, Nanos(id), a, 0, Side::Buy, 100, 1));
+            if let Some(old) = id.checked_sub(lag).filter(|old| old % 100_000 != 0) {
+                indexer.event(&cancelled(id, Nanos(id), a, old, 0, Side::Buy, 1));
+            }
+        }
+        assert_eq!(indexer.live_orders(), 1_000 + 20);
+        assert!(indexer.order_slots() <= 1_000 + 21, "{} slots", indexer.order_slots());
     }
 
     #[test]
@@ -625,7 +979,7 @@ mod tests {
         let (v1, v2) = (b1.view(&events), b2.view(&events));
         assert_eq!(v1.indices(), v2.indices());
         assert_ne!(v1.source(), v2.source());
-        assert_eq!(v1.indices()[0].access.account, AccountIndex(0));
+        assert_eq!(v1.indices()[0].access.account.get(), 0);
         assert_eq!(one.accounts(), 7);
         assert_eq!(one.keys(), 3);
         assert_eq!(one.ips(), 5);

@@ -18,13 +18,13 @@
 
 use std::collections::VecDeque;
 
-use rustc_hash::FxHashMap;
-
 use surveil_sim::event::{CancelReason, OrderType};
-use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos, OrderId, Qty, Side};
+use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos, Qty, Side};
 
 use crate::baseline::SizeBaseline;
-use crate::indices::{self, AccountIndex, EventIndices, Feed, Indexed, Step, Table};
+use crate::indices::{
+    self, AccountIndex, EventIndices, Feed, Indexed, OrderSlot, OrderValues, Step, Table,
+};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -124,14 +124,21 @@ impl AccountState {
 }
 
 /// Large unfilled orders cancelled after an opposite-side fill.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SpoofCancel {
     params: SpoofCancelParams,
     sizes: SizeBaseline,
-    large: FxHashMap<OrderId, Order>,
+    /// The large orders resting, by order slot.
+    large: OrderValues<Order>,
     /// By account index.
     accounts: Table<AccountState>,
     feed: Feed,
+}
+
+impl Default for SpoofCancel {
+    fn default() -> SpoofCancel {
+        SpoofCancel::new(SpoofCancelParams::default())
+    }
 }
 
 /// Orders seen before the size baseline is trusted.
@@ -194,7 +201,13 @@ impl SpoofCancel {
 
     /// Creates the detector.
     pub fn new(params: SpoofCancelParams) -> SpoofCancel {
-        SpoofCancel { params, ..SpoofCancel::default() }
+        SpoofCancel {
+            params,
+            sizes: SizeBaseline::default(),
+            large: OrderValues::default(),
+            accounts: Table::default(),
+            feed: Feed::default(),
+        }
     }
 
     /// Creates the detector from registry values.
@@ -210,13 +223,13 @@ impl SpoofCancel {
         })
     }
 
-    fn add_large(&mut self, id: OrderId, order: Order) {
+    fn add_large(&mut self, id: OrderSlot, order: Order) {
         self.accounts.at(order.index.get()).large_on(order.instrument, order.side).resting += 1;
         self.large.insert(id, order);
     }
 
-    fn remove_large(&mut self, id: OrderId, now: Nanos) -> Option<Order> {
-        let order = self.large.remove(&id)?;
+    fn remove_large(&mut self, id: Option<OrderSlot>, now: Nanos) -> Option<Order> {
+        let order = self.large.remove(id?)?;
         let on = self.accounts.at(order.index.get()).large_on(order.instrument, order.side);
         on.resting = on.resting.saturating_sub(1);
         on.last_gone = now;
@@ -274,7 +287,7 @@ impl Step for SpoofCancel {
                 let rests = e.order_type == OrderType::Limit;
                 if let (true, Some(typical)) = (rests, self.sizes.typical(e.instrument, WARMUP)) {
                     let ratio = e.qty.0 as f64 / typical;
-                    if ratio >= self.params.size_ratio {
+                    if let (true, Some(slot)) = (ratio >= self.params.size_ratio, indices.order) {
                         let order = Order {
                             account: e.access.account,
                             index: indices.access.account,
@@ -285,20 +298,22 @@ impl Step for SpoofCancel {
                             accepted: now,
                             ratio,
                         };
-                        self.add_large(e.order, order);
+                        self.add_large(slot, order);
                     }
                 }
                 self.sizes.observe(e.instrument, e.qty);
             }
             EventBody::Trade(t) => {
-                let buyer = (Side::Buy, t.buyer(), indices.buyer(t).account);
-                let seller = (Side::Sell, t.seller(), indices.seller(t).account);
-                for (side, party, account) in [buyer, seller] {
+                let buyer =
+                    (Side::Buy, t.buyer(), indices.buyer(t).account, indices.buyer_order(t));
+                let seller =
+                    (Side::Sell, t.seller(), indices.seller(t).account, indices.seller_order(t));
+                for (side, party, account, slot) in [buyer, seller] {
                     self.record_fill(account, t.instrument, side, now);
-                    if let Some(order) = self.large.get_mut(&party.order) {
+                    if let Some(order) = slot.and_then(|slot| self.large.get_mut(slot)) {
                         order.filled += t.qty;
                         if party.remaining == Qty::ZERO {
-                            self.remove_large(party.order, now);
+                            self.remove_large(slot, now);
                         }
                     }
                 }
@@ -307,13 +322,14 @@ impl Step for SpoofCancel {
                 // An amended order is judged by its new size from now on.
                 let typical = self.sizes.typical(a.instrument, WARMUP);
                 let ratio = typical.map_or(0.0, |t| a.qty.0 as f64 / t);
-                match self.large.get_mut(&a.order) {
+                let Some(slot) = indices.order else { return };
+                match self.large.get_mut(slot) {
                     Some(order) if ratio >= self.params.size_ratio => {
                         order.qty = a.qty;
                         order.ratio = ratio;
                     }
                     Some(_) => {
-                        self.remove_large(a.order, now);
+                        self.remove_large(Some(slot), now);
                     }
                     None if ratio >= self.params.size_ratio => {
                         let order = Order {
@@ -326,7 +342,7 @@ impl Step for SpoofCancel {
                             accepted: now,
                             ratio,
                         };
-                        self.add_large(a.order, order);
+                        self.add_large(slot, order);
                     }
                     None => {}
                 }
@@ -334,15 +350,15 @@ impl Step for SpoofCancel {
             // Self-trade prevention can take an order's whole quantity,
             // and then it no longer rests.
             EventBody::Decremented(d) if d.remaining == Qty::ZERO => {
-                self.remove_large(d.order, now);
+                self.remove_large(indices.order, now);
             }
             EventBody::Decremented(d) => {
-                if let Some(order) = self.large.get_mut(&d.order) {
+                if let Some(order) = indices.order.and_then(|slot| self.large.get_mut(slot)) {
                     order.qty = order.filled + d.remaining;
                 }
             }
             EventBody::Cancelled(c) => {
-                let Some(order) = self.remove_large(c.order, now) else { return };
+                let Some(order) = self.remove_large(indices.order, now) else { return };
                 if c.reason != CancelReason::Requested {
                     return;
                 }

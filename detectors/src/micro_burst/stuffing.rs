@@ -19,8 +19,8 @@
 use surveil_sim::event::CancelReason;
 use surveil_sim::{Event, EventBody, Nanos};
 
-use crate::baseline::{Cooldowns, OrderTable};
-use crate::indices::{self, EventIndices, Feed, Indexed, KeyIndex, Step, Table};
+use crate::baseline::Cooldowns;
+use crate::indices::{self, EventIndices, Feed, Indexed, KeyIndex, OrderValues, Step, Table};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -48,7 +48,8 @@ pub struct QuoteStuffing {
     cooldown: Nanos,
     /// By key index.
     keys: Table<Option<KeyState>>,
-    born: OrderTable<Nanos>,
+    /// When each order was accepted, by order slot.
+    born: OrderValues<Nanos>,
     alerted: Cooldowns,
     feed: Feed,
 }
@@ -108,7 +109,7 @@ impl QuoteStuffing {
             max_lifetime: v.millis("max_lifetime_ms"),
             cooldown: v.millis("cooldown_ms"),
             keys: Table::default(),
-            born: OrderTable::default(),
+            born: OrderValues::default(),
             alerted: Cooldowns::default(),
             feed: Feed::default(),
         }
@@ -184,17 +185,19 @@ impl Step for QuoteStuffing {
         );
         let (key, state) = match &event.body {
             EventBody::Accepted(e) => {
-                let (Some(key), Some(index)) = (e.access.channel.key(), indices.access.key) else {
+                let (Some(key), Some(index), Some(order)) =
+                    (e.access.channel.key(), indices.access.key, indices.order)
+                else {
                     return;
                 };
-                self.born.insert(e.order, now);
+                self.born.insert(order, now);
                 let state = self.state(index, now);
                 state.messages += 1;
                 state.orders += 1;
                 (key, state)
             }
             EventBody::Cancelled(c) => {
-                let born = self.born.remove(c.order);
+                let born = indices.order.and_then(|order| self.born.remove(order));
                 let (Some(key), Some(index)) = (c.access.channel.key(), indices.access.key) else {
                     return;
                 };
@@ -218,10 +221,11 @@ impl Step for QuoteStuffing {
                 (key, state)
             }
             EventBody::Trade(t) => {
-                for (party, key) in [(&t.maker, indices.maker.key), (&t.taker, indices.access.key)]
-                {
-                    if party.remaining.0 == 0 {
-                        self.born.remove(party.order);
+                let maker = (&t.maker, indices.maker.key, indices.maker_order);
+                let taker = (&t.taker, indices.access.key, indices.order);
+                for (party, key, order) in [maker, taker] {
+                    if let (0, Some(order)) = (party.remaining.0, order) {
+                        self.born.remove(order);
                     }
                     if let Some(key) = key {
                         self.state(key, now).fills += 1;
@@ -231,8 +235,8 @@ impl Step for QuoteStuffing {
             }
             // Self-trade prevention can take an order's whole quantity.
             EventBody::Decremented(d) => {
-                if d.remaining.0 == 0 {
-                    self.born.remove(d.order);
+                if let (0, Some(order)) = (d.remaining.0, indices.order) {
+                    self.born.remove(order);
                 }
                 return;
             }

@@ -17,15 +17,17 @@
 //! between 0 and 2.
 //!
 //! Whether an order is near is judged when it arrives, not again as the
-//! price moves, which keeps the book picture to one map lookup per event.
+//! price moves, which keeps the book picture to one table look-up per event.
 
 use std::collections::VecDeque;
 
 use surveil_sim::event::OrderType;
-use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos, OrderId, Price, Side};
+use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos, Price, Side};
 
-use crate::baseline::{Cooldowns, OrderTable};
-use crate::indices::{self, AccountIndex, EventIndices, Feed, Indexed, Step, Table};
+use crate::baseline::Cooldowns;
+use crate::indices::{
+    self, AccountIndex, EventIndices, Feed, Indexed, OrderSlot, OrderValues, Step, Table,
+};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -63,7 +65,8 @@ pub struct SpoofImbalance {
     cooldown: Nanos,
     /// By instrument.
     last_price: Vec<Option<Price>>,
-    orders: OrderTable<Resting>,
+    /// By order slot.
+    orders: OrderValues<Resting>,
     /// By instrument.
     depth: Vec<Depth>,
     /// Each account's near depth, by instrument and account index.
@@ -131,7 +134,7 @@ impl SpoofImbalance {
             window: v.millis("window_ms"),
             cooldown: v.millis("cooldown_ms"),
             last_price: Vec::new(),
-            orders: OrderTable::default(),
+            orders: OrderValues::default(),
             depth: Vec::new(),
             own: Vec::new(),
             accounts: Table::default(),
@@ -153,7 +156,8 @@ impl SpoofImbalance {
     }
 
     /// Reduces a resting order to `remaining` lots, forgetting it at zero.
-    fn reduce(&mut self, id: OrderId, remaining: i64) {
+    fn reduce(&mut self, id: Option<OrderSlot>, remaining: i64) {
+        let Some(id) = id else { return };
         let Some(&order) = self.orders.get(id) else { return };
         self.change(&order, remaining - order.qty);
         if remaining <= 0 {
@@ -246,7 +250,7 @@ impl Step for SpoofImbalance {
                     .copied()
                     .flatten()
                     .is_some_and(|last| (price.0 - last.0).abs() <= self.near_ticks);
-                if near {
+                if let (true, Some(slot)) = (near, indices.order) {
                     let order = Resting {
                         account: indices.access.account,
                         instrument: e.instrument,
@@ -254,7 +258,7 @@ impl Step for SpoofImbalance {
                         qty: e.qty.0,
                     };
                     self.change(&order, order.qty);
-                    self.orders.insert(e.order, order);
+                    self.orders.insert(slot, order);
                 }
             }
             EventBody::Trade(t) => {
@@ -263,9 +267,8 @@ impl Step for SpoofImbalance {
                     self.last_price.resize(i + 1, None);
                 }
                 self.last_price[i] = Some(t.price);
-                for party in [&t.maker, &t.taker] {
-                    self.reduce(party.order, party.remaining.0);
-                }
+                self.reduce(indices.maker_order, t.maker.remaining.0);
+                self.reduce(indices.order, t.taker.remaining.0);
                 let (buyer, seller) = (t.buyer().access.account, t.seller().access.account);
                 let (b, s) = (indices.buyer(t).account, indices.seller(t).account);
                 self.judge(buyer, b, t.instrument, Side::Buy, event.time, alerts);
@@ -273,9 +276,9 @@ impl Step for SpoofImbalance {
                     self.judge(seller, s, t.instrument, Side::Sell, event.time, alerts);
                 }
             }
-            EventBody::Cancelled(c) => self.reduce(c.order, 0),
-            EventBody::Decremented(d) => self.reduce(d.order, d.remaining.0),
-            EventBody::Amended(a) => self.reduce(a.order, a.qty.0),
+            EventBody::Cancelled(_) => self.reduce(indices.order, 0),
+            EventBody::Decremented(d) => self.reduce(indices.order, d.remaining.0),
+            EventBody::Amended(a) => self.reduce(indices.order, a.qty.0),
             EventBody::Rejected(_)
             | EventBody::CancelRejected(_)
             | EventBody::AmendRejected(_)
