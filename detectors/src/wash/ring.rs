@@ -122,8 +122,9 @@ pub struct WashRing {
     /// The volume of each pair in the window. Never iterated.
     pairs: FxHashMap<Pair, i64>,
     /// Reused by every check: the candidates that traded since the last
-    /// one.
+    /// one, and the members of the group being walked.
     recent: Vec<Node>,
+    walk: Vec<AccountIndex>,
     /// The number of checks so far.
     checks: u64,
     next_check: Nanos,
@@ -208,6 +209,7 @@ impl WashRing {
             graphs: Vec::new(),
             pairs: FxHashMap::default(),
             recent: Vec::new(),
+            walk: Vec::new(),
             checks: 0,
             next_check: Nanos(0),
             alerted: Cooldowns::default(),
@@ -276,37 +278,40 @@ impl WashRing {
         }
     }
 
-    /// Finds the group of flat, busy accounts that `start` belongs to:
-    /// every candidate reached from it through trades between candidates.
-    fn group(&mut self, start: Node) -> Group {
+    /// Walks the group of flat, busy accounts that `start` belongs to
+    /// (every candidate reached from it through trades between
+    /// candidates), marking its members seen, and returns it when it is
+    /// closed enough to be a ring.
+    fn ring(&mut self, start: Node) -> Option<Group> {
         let (instrument, first) = start;
         let check = self.checks;
         let graph = &mut self.graphs[usize::from(instrument.0)];
-        let mut members = vec![first];
+        let walk = &mut self.walk;
+        walk.clear();
+        walk.push(first);
         graph.flows.at(first.get()).seen = check;
         let mut next = 0;
-        while let Some(&node) = members.get(next) {
+        while let Some(&node) = walk.get(next) {
             next += 1;
             for k in 0..graph.flows[node.get()].counterparties.len() {
                 let c = graph.flows[node.get()].counterparties[k];
                 let other = graph.flows.at(c.get());
                 if other.seen != check && other.candidate.is_some() {
                     other.seen = check;
-                    members.push(c);
+                    walk.push(c);
                 }
             }
         }
-        let flows = &graph.flows;
-        let mut members: Vec<(AccountId, AccountIndex)> =
-            members.into_iter().map(|i| (flows[i.get()].account, i)).collect();
-        members.sort_unstable();
 
         // Each member's volume inside the group: every link of a member
         // leads inside it, and a trade with itself is both a buy and a
-        // sell.
+        // sell. One member doing too little of its volume inside rules
+        // the group out, whatever the others do; most groups are the
+        // market's busy traders, linked to many others, and end here.
+        let flows = &graph.flows;
         let mut closure = f64::INFINITY;
         let mut net = 0.0_f64;
-        for &(_, index) in &members {
+        for &index in walk.iter() {
             let flow = &flows[index.get()];
             let mut inside = 0_i64;
             for &c in &flow.counterparties {
@@ -319,9 +324,15 @@ impl WashRing {
             }
             let gross = (flow.bought + flow.sold) as f64;
             closure = closure.min(inside as f64 / gross);
+            if closure < self.min_closure {
+                return None;
+            }
             net = net.max((flow.bought - flow.sold).abs() as f64 / gross);
         }
-        Group { instrument, members, closure, net }
+        let mut members: Vec<(AccountId, AccountIndex)> =
+            walk.iter().map(|&i| (flows[i.get()].account, i)).collect();
+        members.sort_unstable();
+        Some(Group { instrument, members, closure, net })
     }
 
     /// Judges every group of flat, busy accounts that traded since the
@@ -348,10 +359,7 @@ impl WashRing {
         for &(instrument, c) in &recent {
             let seen = self.graphs[usize::from(instrument.0)].flows[c.get()].seen;
             if seen != self.checks {
-                let group = self.group((instrument, c));
-                if group.closure >= self.min_closure {
-                    groups.push(group);
-                }
+                groups.extend(self.ring((instrument, c)));
             }
         }
         self.recent = recent;
