@@ -70,6 +70,20 @@ impl SizeBaseline {
         (s.seen >= warmup).then(|| s.log_mean.exp())
     }
 
+    /// Tells whether `qty` may be `ratio` or more times the typical size
+    /// on the instrument, as `qty / typical >= ratio` would say: `false`
+    /// only when it surely is not, which a comparison of logarithms tells
+    /// without the exponential [`SizeBaseline::typical`] costs. `log_ratio`
+    /// is the natural logarithm of `ratio`.
+    #[inline]
+    pub fn may_reach(&mut self, instrument: InstrumentId, qty: Qty, log_ratio: f64) -> bool {
+        // A margin far above the rounding of either side's few operations.
+        const MARGIN: f64 = 1e-9;
+        let Some(s) = self.per_instrument.get(usize::from(instrument.0)) else { return true };
+        let log_mean = s.log_mean;
+        qty.0 < 1 || self.log(qty.0) - log_mean >= log_ratio - MARGIN
+    }
+
     /// Returns the smallest order size seen on the instrument.
     pub fn smallest(&self, instrument: InstrumentId) -> Option<Qty> {
         let s = self.per_instrument.get(usize::from(instrument.0))?;
@@ -100,6 +114,29 @@ impl Cooldowns {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_size_that_may_reach_a_ratio_of_the_typical_one_is_never_missed() {
+        use rand::{Rng, SeedableRng};
+
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut b = SizeBaseline::default();
+        let i = InstrumentId(0);
+        for _ in 0..5_000 {
+            b.observe(i, Qty(rng.random_range(1..200)));
+            let qty = Qty(rng.random_range(0..5_000));
+            let typical = b.typical(i, 0).unwrap();
+            // Ratios near the one the size makes, where rounding decides.
+            let exact = qty.0 as f64 / typical;
+            for ratio in [exact, exact * (1.0 + 1e-15), exact * (1.0 - 1e-15), 8.0, 0.0] {
+                if qty.0 as f64 / typical >= ratio {
+                    assert!(b.may_reach(i, qty, ratio.ln()), "{qty:?} {typical} {ratio}");
+                }
+            }
+            let far = 2.0 * exact + 1.0;
+            assert!(!b.may_reach(i, qty, far.ln()) || qty.0 == 0, "{qty:?} {typical} {far}");
+        }
+    }
 
     #[test]
     fn typical_size_is_the_geometric_mean() {

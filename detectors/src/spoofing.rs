@@ -127,6 +127,8 @@ impl AccountState {
 #[derive(Debug)]
 pub struct SpoofCancel {
     params: SpoofCancelParams,
+    /// The logarithm of `params.size_ratio`.
+    log_size_ratio: f64,
     sizes: SizeBaseline,
     /// The large orders resting, by order slot.
     large: OrderValues<Order>,
@@ -202,6 +204,7 @@ impl SpoofCancel {
     /// Creates the detector.
     pub fn new(params: SpoofCancelParams) -> SpoofCancel {
         SpoofCancel {
+            log_size_ratio: params.size_ratio.ln(),
             params,
             sizes: SizeBaseline::default(),
             large: OrderValues::default(),
@@ -284,7 +287,11 @@ impl Step for SpoofCancel {
         let now = event.time;
         match &event.body {
             EventBody::Accepted(e) => {
-                let rests = e.order_type == OrderType::Limit;
+                // Most orders are far from large, and the comparison of
+                // logarithms tells so without the typical size's
+                // exponential.
+                let rests = e.order_type == OrderType::Limit
+                    && self.sizes.may_reach(e.instrument, e.qty, self.log_size_ratio);
                 if let (true, Some(typical)) = (rests, self.sizes.typical(e.instrument, WARMUP)) {
                     let ratio = e.qty.0 as f64 / typical;
                     if let (true, Some(slot)) = (ratio >= self.params.size_ratio, indices.order) {
