@@ -35,6 +35,7 @@
 //! because a reading costs tens of nanoseconds on a virtual machine, more
 //! than a cheap detector spends on an event.
 
+use std::collections::VecDeque;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::thread::ScopedJoinHandle;
@@ -144,8 +145,6 @@ impl Worker {
     }
 
     /// Hands a batch and its indices to every detector of the worker.
-    // Never inlined, so that a profiler can single out the detectors' work.
-    #[inline(never)]
     fn consume(&mut self, batch: Indexed<'_>) {
         let mut at = 0;
         while at < batch.len() {
@@ -155,6 +154,9 @@ impl Worker {
         }
     }
 
+    /// Hands a block and its indices to every detector of the worker.
+    // Never inlined, so that a profiler can single out the detectors' work.
+    #[inline(never)]
     #[allow(clippy::disallowed_methods, reason = "measuring detector cost is the harness's job")]
     fn consume_block(&mut self, block: Indexed<'_>) {
         // The first sampled event of the block, by position in the stream.
@@ -193,35 +195,83 @@ impl Worker {
     }
 }
 
-/// A worker that indexes each batch itself before its detectors read it:
-/// the only worker of a run whose detectors share the calling thread.
+/// The worker that gives each batch its indices: the first of a run's
+/// workers, or the only one when the detectors share the calling thread.
 struct Indexing {
     worker: Worker,
     indexer: Indexer,
+    /// The indices of the batch being consumed, when no other worker needs
+    /// them.
     indices: BatchIndices,
+    /// The indices of batches handed to other workers, oldest first, to be
+    /// reused once every worker is done with them.
+    handed: VecDeque<Arc<BatchIndices>>,
 }
+
+/// Indices handed on to other workers and kept for reuse; the channels
+/// hold at most a few batches, so more than this are never all in use.
+const HANDED: usize = 8;
 
 impl Indexing {
     fn new(worker: Worker) -> Indexing {
-        Indexing { worker, indexer: Indexer::new(), indices: BatchIndices::default() }
+        Indexing {
+            worker,
+            indexer: Indexer::new(),
+            indices: BatchIndices::default(),
+            handed: VecDeque::new(),
+        }
     }
 
+    /// Indexes a batch a block at a time, each block just before the
+    /// worker's detectors read it, while it is still in the core's cache.
+    fn consume_into(&mut self, batch: &[Event], indices: &mut BatchIndices) {
+        // Indexing no events empties the list, which the blocks then fill.
+        self.indexer.index(&[], indices);
+        let mut at = 0;
+        while at < batch.len() {
+            let end = batch.len().min(at + BLOCK);
+            self.indexer.append(&batch[at..end], indices);
+            self.worker.consume_block(indices.view(&batch[..end]).slice(at..end));
+            at = end;
+        }
+    }
+
+    /// Consumes a batch that no other worker needs.
     fn consume(&mut self, batch: &[Event]) {
         // A run without detectors (a what-if run, say) needs no indices.
         if self.worker.slots.is_empty() {
             return;
         }
-        self.indexer.index(batch, &mut self.indices);
-        self.worker.consume(self.indices.view(batch));
+        let mut indices = std::mem::take(&mut self.indices);
+        self.consume_into(batch, &mut indices);
+        self.indices = indices;
+    }
+
+    /// Consumes a batch and returns its indices for the other workers.
+    fn consume_and_hand(&mut self, batch: &[Event]) -> Arc<BatchIndices> {
+        // Reuse the oldest indices handed on, once no worker holds them.
+        let mut reused = None;
+        if let Some(oldest) = self.handed.front_mut()
+            && Arc::get_mut(oldest).is_some()
+        {
+            reused = self.handed.pop_front();
+        } else if self.handed.len() >= HANDED {
+            self.handed.pop_front();
+        }
+        let mut indices = reused.unwrap_or_default();
+        let list = Arc::get_mut(&mut indices).expect("indices no other worker holds");
+        self.consume_into(batch, list);
+        self.handed.push_back(Arc::clone(&indices));
+        indices
     }
 }
 
 /// Runs `workers` on threads of `scope` over `batches`. The first worker
-/// gives each batch its indices, once for every detector, hands the batch
-/// and its indices to the other workers, and then consumes it itself, so
-/// its share of the work includes the indexing (see [`spread`]). Returns
-/// the handles of the workers, which finish their detectors once the
-/// batches run out.
+/// gives each batch its indices, once for every detector, a block at a
+/// time as its detectors read it, and then hands the batch and its indices
+/// to the other workers; its share of the work includes the indexing (see
+/// [`spread`]). Returns the handles of the workers, which finish their
+/// detectors once the batches run out.
 fn start<'scope, B>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     workers: Vec<Worker>,
@@ -255,15 +305,12 @@ where
                 indexing.consume(events);
                 continue;
             }
-            let mut indices = BatchIndices::with_capacity(events.len());
-            indexing.indexer.index(events, &mut indices);
-            let indices = Arc::new(indices);
+            let indices = indexing.consume_and_hand(events);
             for tx in &senders {
                 // A worker only stops early by panicking, which the join
                 // reports.
                 let _ = tx.send((batch.clone(), Arc::clone(&indices)));
             }
-            indexing.worker.consume(indices.view(events));
         }
         drop(senders);
         indexing.worker.finish();

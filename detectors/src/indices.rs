@@ -200,12 +200,7 @@ pub struct Indexer {
     /// the access of the event before them.
     last: Option<(Access, AccessIndices)>,
     /// The slot of every order alive.
-    orders: FxHashMap<OrderId, OrderSlot>,
-    /// Slots given up by orders whose life ended, the one freed last at
-    /// the end.
-    free: Vec<OrderSlot>,
-    /// The number of slots ever handed out.
-    slots: usize,
+    orders: Orders,
 }
 
 /// An account met before, with the channel and address of its last
@@ -233,9 +228,7 @@ impl Indexer {
             keys: FxHashMap::default(),
             ips: FxHashMap::default(),
             last: None,
-            orders: FxHashMap::default(),
-            free: Vec::new(),
-            slots: 0,
+            orders: Orders::default(),
         }
     }
 
@@ -259,12 +252,12 @@ impl Indexer {
     /// given is below it, and it never exceeds the most orders alive at
     /// once.
     pub fn order_slots(&self) -> usize {
-        self.slots
+        self.orders.slots
     }
 
     /// Returns the number of orders alive.
     pub fn live_orders(&self) -> usize {
-        self.orders.len()
+        self.orders.live
     }
 
     /// Returns the indices of an access record, giving new entities the
@@ -346,66 +339,39 @@ impl Indexer {
     #[inline(always)]
     fn orders(&mut self, body: &EventBody) -> (Option<OrderSlot>, Option<OrderSlot>) {
         match body {
-            EventBody::Accepted(e) => (Some(self.slot(e.order)), None),
-            EventBody::Amended(e) => (Some(self.slot(e.order)), None),
-            EventBody::Cancelled(e) => (Some(self.end(e.order)), None),
-            EventBody::Decremented(e) if e.remaining.0 == 0 => (Some(self.end(e.order)), None),
-            EventBody::Decremented(e) => (Some(self.slot(e.order)), None),
+            EventBody::Accepted(e) => (Some(self.orders.slot(e.order)), None),
+            EventBody::Amended(e) => (Some(self.orders.slot(e.order)), None),
+            EventBody::Cancelled(e) => (Some(self.orders.end(e.order)), None),
+            EventBody::Decremented(e) if e.remaining.0 == 0 => {
+                (Some(self.orders.end(e.order)), None)
+            }
+            EventBody::Decremented(e) => (Some(self.orders.slot(e.order)), None),
             EventBody::Trade(t) => {
-                let maker = self.side(t.maker.order, t.maker.remaining.0);
-                let taker = self.side(t.taker.order, t.taker.remaining.0);
+                let maker = self.orders.side(t.maker.order, t.maker.remaining.0);
+                let taker = self.orders.side(t.taker.order, t.taker.remaining.0);
                 (Some(taker), Some(maker))
             }
             // A refusal changes no order, so it never takes a slot.
-            EventBody::CancelRejected(e) => (self.orders.get(&e.order).copied(), None),
-            EventBody::AmendRejected(e) => (self.orders.get(&e.order).copied(), None),
+            EventBody::CancelRejected(e) => (self.orders.get(e.order), None),
+            EventBody::AmendRejected(e) => (self.orders.get(e.order), None),
             EventBody::Rejected(_) | EventBody::Control(_) => (None, None),
         }
     }
 
-    /// Returns the slot of one side of a trade, freeing it when the trade
-    /// leaves nothing of the order.
-    #[inline(always)]
-    fn side(&mut self, order: OrderId, remaining: i64) -> OrderSlot {
-        if remaining == 0 { self.end(order) } else { self.slot(order) }
-    }
-
-    /// Returns the slot of an order, giving it the slot freed last when it
-    /// has none.
-    #[inline]
-    fn slot(&mut self, order: OrderId) -> OrderSlot {
-        let (free, slots) = (&mut self.free, &mut self.slots);
-        *self.orders.entry(order).or_insert_with(|| {
-            free.pop().unwrap_or_else(|| {
-                *slots += 1;
-                OrderSlot::new(*slots - 1)
-            })
-        })
-    }
-
-    /// Returns the slot of an order whose life the event ends, and frees
-    /// it for the orders of later events.
-    #[inline]
-    fn end(&mut self, order: OrderId) -> OrderSlot {
-        let slot = match self.orders.remove(&order) {
-            Some(slot) => slot,
-            // Named for the first time as it ends: a slot for this event
-            // alone, which no value can be left in.
-            None => self.free.pop().unwrap_or_else(|| {
-                self.slots += 1;
-                OrderSlot::new(self.slots - 1)
-            }),
-        };
-        self.free.push(slot);
-        slot
-    }
-
     /// Indexes consecutive events of the stream, the next batch, into
     /// `indices`, replacing what they held.
-    // Never inlined, so that a profiler can single out the indexing.
-    #[inline(never)]
     pub fn index(&mut self, events: &[Event], indices: &mut BatchIndices) {
         indices.list.clear();
+        self.append(events, indices);
+    }
+
+    /// Indexes consecutive events of the stream, the next ones after those
+    /// indexed last, adding their indices to the end of `indices`: so a
+    /// batch can be indexed a block at a time, each block just before it
+    /// is read.
+    // Never inlined, so that a profiler can single out the indexing.
+    #[inline(never)]
+    pub fn append(&mut self, events: &[Event], indices: &mut BatchIndices) {
         indices.list.extend(events.iter().map(|e| self.event_inline(e)));
         indices.source = Some(self.source);
     }
@@ -443,6 +409,127 @@ impl BatchIndices {
         let source = self.source.expect("a batch is indexed before it is viewed");
         assert_eq!(events.len(), self.list.len(), "a batch is viewed with its own indices");
         Indexed { events, indices: &self.list, source }
+    }
+}
+
+/// The slot of every order alive. Order ids are handed out in sequence and
+/// most orders end soon after they start, so an order is looked up first
+/// in a table of [`RECENT`] places by its id modulo the table's size; an
+/// order still alive when a newer id takes its place moves to a map, which
+/// is looked in only for the places such orders left.
+#[derive(Debug)]
+struct Orders {
+    recent: Vec<Option<(OrderId, OrderSlot)>>,
+    /// Orders pushed out of `recent` by newer ones.
+    older: FxHashMap<OrderId, OrderSlot>,
+    /// How many orders of `older` belong at each place of `recent`.
+    older_at: Vec<u32>,
+    /// Slots given up by orders whose life ended, the one freed last at
+    /// the end.
+    free: Vec<OrderSlot>,
+    /// The number of slots ever handed out.
+    slots: usize,
+    /// The number of orders alive.
+    live: usize,
+}
+
+/// The places of [`Orders`]' table of recent orders: a power of two, above
+/// the age in ids of nearly every order when it ends.
+const RECENT: usize = 1 << 12;
+
+impl Default for Orders {
+    fn default() -> Orders {
+        Orders {
+            recent: vec![None; RECENT],
+            older: FxHashMap::default(),
+            older_at: vec![0; RECENT],
+            free: Vec::new(),
+            slots: 0,
+            live: 0,
+        }
+    }
+}
+
+impl Orders {
+    /// The place of an order in the table of recent ones.
+    #[inline(always)]
+    fn place(order: OrderId) -> usize {
+        order.0 as usize & (RECENT - 1)
+    }
+
+    /// Returns the slot of an order alive.
+    #[inline(always)]
+    fn get(&self, order: OrderId) -> Option<OrderSlot> {
+        let at = Orders::place(order);
+        match self.recent[at] {
+            Some((id, slot)) if id == order => Some(slot),
+            _ if self.older_at[at] > 0 => self.older.get(&order).copied(),
+            _ => None,
+        }
+    }
+
+    /// Takes an order out, returning its slot.
+    #[inline(always)]
+    fn remove(&mut self, order: OrderId) -> Option<OrderSlot> {
+        let at = Orders::place(order);
+        let slot = match self.recent[at] {
+            Some((id, slot)) if id == order => {
+                self.recent[at] = None;
+                Some(slot)
+            }
+            _ if self.older_at[at] > 0 => {
+                let slot = self.older.remove(&order);
+                self.older_at[at] -= u32::from(slot.is_some());
+                slot
+            }
+            _ => None,
+        };
+        self.live -= usize::from(slot.is_some());
+        slot
+    }
+
+    /// Returns a slot no order holds: the one freed last, or a new one.
+    #[inline(always)]
+    fn take_free(&mut self) -> OrderSlot {
+        self.free.pop().unwrap_or_else(|| {
+            self.slots += 1;
+            OrderSlot::new(self.slots - 1)
+        })
+    }
+
+    /// Returns the slot of an order, giving it the slot freed last when it
+    /// has none.
+    #[inline]
+    fn slot(&mut self, order: OrderId) -> OrderSlot {
+        if let Some(slot) = self.get(order) {
+            return slot;
+        }
+        let slot = self.take_free();
+        let at = Orders::place(order);
+        if let Some((id, pushed)) = self.recent[at].replace((order, slot)) {
+            self.older.insert(id, pushed);
+            self.older_at[at] += 1;
+        }
+        self.live += 1;
+        slot
+    }
+
+    /// Returns the slot of an order whose life the event ends, and frees
+    /// it for the orders of later events.
+    #[inline]
+    fn end(&mut self, order: OrderId) -> OrderSlot {
+        // An order named for the first time as it ends gets a slot for
+        // this event alone, which no value can be left in.
+        let slot = self.remove(order).unwrap_or_else(|| self.take_free());
+        self.free.push(slot);
+        slot
+    }
+
+    /// Returns the slot of one side of a trade, freeing it when the trade
+    /// leaves nothing of the order.
+    #[inline(always)]
+    fn side(&mut self, order: OrderId, remaining: i64) -> OrderSlot {
+        if remaining == 0 { self.end(order) } else { self.slot(order) }
     }
 }
 
@@ -823,9 +910,11 @@ mod tests {
     }
 
     /// A stream of order events over a few ids, well formed or not: ids
-    /// used after their end, ended twice, or never accepted.
+    /// used after their end, ended twice, or never accepted; many share a
+    /// place in the table of recent orders, so that they push each other
+    /// out of it.
     fn order_events() -> impl Strategy<Value = Vec<OrderEvent>> {
-        let id = 0..12_u64;
+        let id = (0..4_u64, 0..4_u64).prop_map(|(lap, at)| lap * RECENT as u64 + at);
         let event = prop_oneof![
             3 => id.clone().prop_map(OrderEvent::Use),
             2 => id.clone().prop_map(OrderEvent::End),
