@@ -7,6 +7,15 @@
 //! detector sees every event in stream order; which thread runs it changes
 //! only how fast the run goes, never what it outputs.
 //!
+//! Detectors keep state per account, API key and address, whose ids the
+//! simulator draws at random, so the pipeline gives each batch the dense
+//! indices of the entities its events name (see
+//! [`surveil_detectors::indices`]) once for every detector, and hands the
+//! two together to [`Detector::on_indexed`]. The first worker indexes each
+//! batch and passes it on, with its indices, to the others before reading
+//! it itself; a run whose detectors share the calling thread indexes on
+//! that thread.
+//!
 //! A worker hands each batch to its detectors a block of [`BLOCK`] events
 //! at a time, every detector in turn, so that the block is still in the
 //! core's cache when the next detector reads it: a whole batch of 4,096
@@ -26,12 +35,16 @@
 //! because a reading costs tens of nanoseconds on a virtual machine, more
 //! than a cheap detector spends on an event.
 
+use std::collections::VecDeque;
+use std::ops::Deref;
 use std::sync::Arc;
+use std::thread::ScopedJoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::bounded;
 use indicatif::ProgressBar;
-use surveil_detectors::{AbuseKind, Alert, Detector};
+use surveil_detectors::indices::{BatchIndices, Indexer};
+use surveil_detectors::{AbuseKind, Alert, Detector, Indexed};
 use surveil_sim::{Config, Event, EventDigest, GroundTruth, Simulation};
 
 use crate::latency::LatencyHistogram;
@@ -127,14 +140,25 @@ struct Worker {
 }
 
 impl Worker {
-    fn consume(&mut self, batch: &[Event]) {
-        for block in batch.chunks(BLOCK) {
-            self.consume_block(block);
+    fn new() -> Worker {
+        Worker { slots: Vec::new(), consumed: 0 }
+    }
+
+    /// Hands a batch and its indices to every detector of the worker.
+    fn consume(&mut self, batch: Indexed<'_>) {
+        let mut at = 0;
+        while at < batch.len() {
+            let end = batch.len().min(at + BLOCK);
+            self.consume_block(batch.slice(at..end));
+            at = end;
         }
     }
 
+    /// Hands a block and its indices to every detector of the worker.
+    // Never inlined, so that a profiler can single out the detectors' work.
+    #[inline(never)]
     #[allow(clippy::disallowed_methods, reason = "measuring detector cost is the harness's job")]
-    fn consume_block(&mut self, block: &[Event]) {
+    fn consume_block(&mut self, block: Indexed<'_>) {
         // The first sampled event of the block, by position in the stream.
         let first =
             (LATENCY_SAMPLE_EVERY - self.consumed % LATENCY_SAMPLE_EVERY) % LATENCY_SAMPLE_EVERY;
@@ -144,14 +168,14 @@ impl Worker {
             // sampled event in a call of its own, timed.
             let mut from = 0;
             for sample in (first..block.len()).step_by(LATENCY_SAMPLE_EVERY) {
-                slot.detector.on_events(&block[from..sample], &mut slot.alerts);
+                slot.detector.on_indexed(block.slice(from..sample), &mut slot.alerts);
                 let t = Instant::now();
-                slot.detector.on_event(&block[sample], &mut slot.alerts);
+                slot.detector.on_indexed(block.slice(sample..sample + 1), &mut slot.alerts);
                 let ns = t.elapsed().as_nanos();
                 slot.latencies.record(u32::try_from(ns).unwrap_or(u32::MAX));
                 from = sample + 1;
             }
-            slot.detector.on_events(&block[from..], &mut slot.alerts);
+            slot.detector.on_indexed(block.slice(from..block.len()), &mut slot.alerts);
 
             // The time since the previous detector finished is this one's.
             let now = Instant::now();
@@ -171,18 +195,160 @@ impl Worker {
     }
 }
 
+/// The worker that gives each batch its indices: the first of a run's
+/// workers, or the only one when the detectors share the calling thread.
+struct Indexing {
+    worker: Worker,
+    indexer: Indexer,
+    /// The indices of the batch being consumed, when no other worker needs
+    /// them.
+    indices: BatchIndices,
+    /// The indices of batches handed to other workers, oldest first, to be
+    /// reused once every worker is done with them.
+    handed: VecDeque<Arc<BatchIndices>>,
+}
+
+/// Indices handed on to other workers and kept for reuse; the channels
+/// hold at most a few batches, so more than this are never all in use.
+const HANDED: usize = 8;
+
+impl Indexing {
+    fn new(worker: Worker) -> Indexing {
+        Indexing {
+            worker,
+            indexer: Indexer::new(),
+            indices: BatchIndices::default(),
+            handed: VecDeque::new(),
+        }
+    }
+
+    /// Indexes a batch a block at a time, each block just before the
+    /// worker's detectors read it, while it is still in the core's cache.
+    fn consume_into(&mut self, batch: &[Event], indices: &mut BatchIndices) {
+        // Indexing no events empties the list, which the blocks then fill.
+        self.indexer.index(&[], indices);
+        let mut at = 0;
+        while at < batch.len() {
+            let end = batch.len().min(at + BLOCK);
+            self.indexer.append(&batch[at..end], indices);
+            self.worker.consume_block(indices.view(&batch[..end]).slice(at..end));
+            at = end;
+        }
+    }
+
+    /// Consumes a batch that no other worker needs.
+    fn consume(&mut self, batch: &[Event]) {
+        // A run without detectors (a what-if run, say) needs no indices.
+        if self.worker.slots.is_empty() {
+            return;
+        }
+        let mut indices = std::mem::take(&mut self.indices);
+        self.consume_into(batch, &mut indices);
+        self.indices = indices;
+    }
+
+    /// Consumes a batch and returns its indices for the other workers.
+    fn consume_and_hand(&mut self, batch: &[Event]) -> Arc<BatchIndices> {
+        // Reuse the oldest indices handed on, once no worker holds them.
+        let mut reused = None;
+        if let Some(oldest) = self.handed.front_mut()
+            && Arc::get_mut(oldest).is_some()
+        {
+            reused = self.handed.pop_front();
+        } else if self.handed.len() >= HANDED {
+            self.handed.pop_front();
+        }
+        let mut indices = reused.unwrap_or_default();
+        let list = Arc::get_mut(&mut indices).expect("indices no other worker holds");
+        self.consume_into(batch, list);
+        self.handed.push_back(Arc::clone(&indices));
+        indices
+    }
+}
+
+/// Runs `workers` on threads of `scope` over `batches`. The first worker
+/// gives each batch its indices, once for every detector, a block at a
+/// time as its detectors read it, and then hands the batch and its indices
+/// to the other workers; its share of the work includes the indexing (see
+/// [`spread`]). Returns the handles of the workers, which finish their
+/// detectors once the batches run out.
+fn start<'scope, B>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    workers: Vec<Worker>,
+    batches: impl IntoIterator<Item = B> + Send + 'scope,
+) -> Vec<ScopedJoinHandle<'scope, Worker>>
+where
+    B: Deref + Clone + Send + 'scope,
+    B::Target: AsRef<[Event]>,
+{
+    let mut workers = workers.into_iter();
+    let Some(first) = workers.next() else { return Vec::new() };
+    let mut handles = Vec::new();
+    let mut senders = Vec::new();
+    for mut worker in workers {
+        let (tx, rx) = bounded::<(B, Arc<BatchIndices>)>(4);
+        senders.push(tx);
+        handles.push(scope.spawn(move || {
+            for (batch, indices) in rx {
+                let events = (*batch).as_ref();
+                worker.consume(indices.view(events));
+            }
+            worker.finish();
+            worker
+        }));
+    }
+    handles.push(scope.spawn(move || {
+        let mut indexing = Indexing::new(first);
+        for batch in batches {
+            let events = (*batch).as_ref();
+            if senders.is_empty() {
+                indexing.consume(events);
+                continue;
+            }
+            let indices = indexing.consume_and_hand(events);
+            for tx in &senders {
+                // A worker only stops early by panicking, which the join
+                // reports.
+                let _ = tx.send((batch.clone(), Arc::clone(&indices)));
+            }
+        }
+        drop(senders);
+        indexing.worker.finish();
+        indexing.worker
+    }));
+    handles
+}
+
+/// Waits for the workers, passing on any panic.
+fn join(handles: Vec<ScopedJoinHandle<'_, Worker>>) -> Vec<Worker> {
+    handles
+        .into_iter()
+        .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+        .collect()
+}
+
+/// The first worker's work per event in giving each batch its indices, in
+/// the nanoseconds of [`Detector::cost_ns`]: what `cargo bench -p
+/// surveil-bench --bench detectors` measures as `indexing`.
+pub const INDEXING_COST_NS: u32 = 10;
+
 /// Spreads detectors over `threads` workers (at least one, at most one per
 /// detector) so that each worker's share of [`Detector::cost_ns`] is as even
-/// as a greedy split makes it: the costliest detector first, each to the
-/// worker with the least cost so far, ties going to the earlier detector
-/// and the earlier worker. The split depends only on the detectors given,
-/// never on timing, and a worker runs its detectors in the order given.
+/// as a greedy split makes it, the first worker's share counting the
+/// indexing of every batch ([`INDEXING_COST_NS`]) when there are others:
+/// the costliest detector first, each to the worker with the least cost so
+/// far, ties going to the earlier detector and the earlier worker. The
+/// split depends only on the detectors given, never on timing, and a
+/// worker runs its detectors in the order given.
 fn spread(detectors: Vec<Box<dyn Detector>>, threads: usize) -> Vec<Worker> {
     let threads = threads.max(1).min(detectors.len().max(1));
     let mut order: Vec<(usize, u32)> =
         detectors.iter().enumerate().map(|(i, d)| (i, d.cost_ns())).collect();
     order.sort_by_key(|&(i, cost)| (std::cmp::Reverse(cost), i));
     let mut load = vec![0_u64; threads];
+    if threads > 1 {
+        load[0] = u64::from(INDEXING_COST_NS);
+    }
     let mut home = vec![0_usize; detectors.len()];
     for (i, cost) in order {
         let lightest = (0..threads).min_by_key(|&w| (load[w], w)).unwrap_or(0);
@@ -190,8 +356,7 @@ fn spread(detectors: Vec<Box<dyn Detector>>, threads: usize) -> Vec<Worker> {
         home[i] = lightest;
     }
 
-    let mut workers: Vec<Worker> =
-        (0..threads).map(|_| Worker { slots: Vec::new(), consumed: 0 }).collect();
+    let mut workers: Vec<Worker> = (0..threads).map(|_| Worker::new()).collect();
     for (i, d) in detectors.into_iter().enumerate() {
         let slot = Slot {
             index: i,
@@ -217,24 +382,7 @@ pub fn detect_recorded(
 ) -> Vec<DetectorRun> {
     let batch = options.batch.max(1);
     let workers = spread(detectors, options.threads);
-    let finished: Vec<Worker> = std::thread::scope(|scope| {
-        let handles: Vec<_> = workers
-            .into_iter()
-            .map(|mut worker| {
-                scope.spawn(move || {
-                    for chunk in events.chunks(batch) {
-                        worker.consume(chunk);
-                    }
-                    worker.finish();
-                    worker
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    });
+    let finished = std::thread::scope(|scope| join(start(scope, workers, events.chunks(batch))));
     collect(finished)
 }
 
@@ -337,7 +485,6 @@ pub fn run(
     let started = Instant::now();
     let inline = options.threads == 0;
     let mut workers = spread(detectors, options.threads);
-    let threads = workers.len();
 
     let sim = Simulation::new(config);
     progress.set_length(sim.duration().0);
@@ -350,43 +497,27 @@ pub fn run(
     };
 
     let finished: Vec<Worker> = if inline {
-        let mut worker = workers.pop().expect("one worker is always made");
+        let mut indexing = Indexing::new(workers.pop().expect("one worker is always made"));
         feed.stream(options.batch, progress, |batch| {
-            worker.consume(batch);
+            indexing.consume(batch);
             batch.clear();
         });
-        worker.finish();
-        vec![worker]
+        indexing.worker.finish();
+        vec![indexing.worker]
     } else {
         std::thread::scope(|scope| {
-            let mut senders = Vec::with_capacity(threads);
-            let mut handles = Vec::with_capacity(threads);
-            for mut worker in workers {
-                let (tx, rx) = bounded::<Arc<Vec<Event>>>(4);
-                senders.push(tx);
-                handles.push(scope.spawn(move || {
-                    for batch in rx {
-                        worker.consume(&batch);
-                    }
-                    worker.finish();
-                    worker
-                }));
-            }
-
+            // The batches go to the first worker, which hands them on.
+            let (tx, rx) = bounded::<Arc<Vec<Event>>>(4);
+            let handles = start(scope, workers, rx);
             feed.stream(options.batch, progress, |batch| {
                 let room = batch_room(options.batch);
                 let shared = Arc::new(std::mem::replace(batch, Vec::with_capacity(room)));
-                for tx in &senders {
-                    // A worker only stops early by panicking, which the join
-                    // below reports.
-                    let _ = tx.send(Arc::clone(&shared));
-                }
+                // The worker only stops early by panicking, which the join
+                // below reports.
+                let _ = tx.send(shared);
             });
-            drop(senders);
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect()
+            drop(tx);
+            join(handles)
         })
     };
     let Feed { sim, stats, mut timeline, digest, sim_busy } = feed;
@@ -428,7 +559,9 @@ mod tests {
         let workers = spread(builtins(), 2);
         let loads = loads(&workers);
         assert_eq!(loads.iter().sum::<u32>(), total);
-        assert!(loads[0].abs_diff(loads[1]) <= costliest, "{loads:?}");
+        // The first worker also indexes every batch.
+        let first = loads[0] + INDEXING_COST_NS;
+        assert!(first.abs_diff(loads[1]) <= costliest, "{loads:?}");
         for worker in &workers {
             assert!(worker.slots.windows(2).all(|w| w[0].index < w[1].index));
         }

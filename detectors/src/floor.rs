@@ -2,12 +2,11 @@
 //! one that never alerts, and one that alerts on random accounts at random
 //! times.
 
-use rustc_hash::FxHashSet;
-
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use surveil_sim::{AccountId, Event};
 
+use crate::indices::{self, EventIndices, Feed, Indexed, Step, Table};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
 /// A detector that never alerts.
@@ -44,13 +43,16 @@ impl Detector for Null {
 /// seen so far, for a random kind, with a random score. Accounts are drawn
 /// uniformly, not in proportion to their activity, so a very active abuser
 /// does not make chance look clever.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct RandomDetector {
     kinds: Vec<AbuseKind>,
     probability: f64,
     rng: ChaCha8Rng,
-    seen: FxHashSet<AccountId>,
+    /// Whether each account was seen, by account index.
+    seen: Table<bool>,
+    /// The accounts seen, in the order this detector first saw them.
     accounts: Vec<AccountId>,
+    feed: Feed,
 }
 
 impl RandomDetector {
@@ -62,8 +64,9 @@ impl RandomDetector {
             kinds,
             probability,
             rng: ChaCha8Rng::seed_from_u64(seed),
-            seen: FxHashSet::default(),
+            seen: Table::default(),
             accounts: Vec::new(),
+            feed: Feed::default(),
         }
     }
 }
@@ -83,9 +86,25 @@ impl Detector for RandomDetector {
 
     #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
-        let account = event.body.access().account;
-        if self.seen.insert(account) {
-            self.accounts.push(account);
+        indices::on_event(self, event, alerts);
+    }
+
+    fn on_indexed(&mut self, events: Indexed<'_>, alerts: &mut Vec<Alert>) {
+        indices::on_indexed(self, events, alerts);
+    }
+}
+
+impl Step for RandomDetector {
+    fn feed(&mut self) -> &mut Feed {
+        &mut self.feed
+    }
+
+    #[inline(always)]
+    fn step(&mut self, event: &Event, indices: &EventIndices, alerts: &mut Vec<Alert>) {
+        let seen = self.seen.at(indices.access.account.get());
+        if !*seen {
+            *seen = true;
+            self.accounts.push(event.body.access().account);
         }
         if self.kinds.is_empty() || !self.rng.random_bool(self.probability) {
             return;

@@ -31,11 +31,10 @@ pub use concurrent::KeyConcurrent;
 pub use fanout::KeyFanout;
 pub use unfamiliar::KeyUnfamiliar;
 
-use rustc_hash::FxHashMap;
-
 use surveil_sim::{Access, Client, Event, EventBody, KeyId, Nanos, RegionId};
 
 use crate::baseline::Cooldowns;
+use crate::indices::{self, EventIndices, Feed, Indexed, KeyIndex, Step, Table};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -85,8 +84,10 @@ struct KeyState {
 #[derive(Debug, Default)]
 pub struct KeyTravel {
     params: KeyTravelParams,
-    keys: FxHashMap<KeyId, KeyState>,
+    /// By key index.
+    keys: Table<Option<KeyState>>,
     alerted: Cooldowns,
+    feed: Feed,
 }
 
 impl KeyTravel {
@@ -125,7 +126,7 @@ impl KeyTravel {
 
     /// Creates the detector.
     pub fn new(params: KeyTravelParams) -> KeyTravel {
-        KeyTravel { params, keys: FxHashMap::default(), alerted: Cooldowns::default() }
+        KeyTravel { params, ..KeyTravel::default() }
     }
 
     /// Creates the detector from registry values.
@@ -139,10 +140,16 @@ impl KeyTravel {
         })
     }
 
-    fn observe(&mut self, time: Nanos, access: &Access, alerts: &mut Vec<Alert>) {
-        let Some(key) = access.channel.key() else { return };
+    fn observe(
+        &mut self,
+        time: Nanos,
+        access: &Access,
+        key: KeyId,
+        index: KeyIndex,
+        alerts: &mut Vec<Alert>,
+    ) {
         let p = &self.params;
-        let state = self.keys.entry(key).or_insert_with(|| KeyState {
+        let state = self.keys.at(index.get()).get_or_insert_with(|| KeyState {
             last_time: time,
             last_region: access.region,
             uses: 0,
@@ -193,10 +200,27 @@ impl Detector for KeyTravel {
 
     #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
+        indices::on_event(self, event, alerts);
+    }
+
+    fn on_indexed(&mut self, events: Indexed<'_>, alerts: &mut Vec<Alert>) {
+        indices::on_indexed(self, events, alerts);
+    }
+}
+
+impl Step for KeyTravel {
+    fn feed(&mut self) -> &mut Feed {
+        &mut self.feed
+    }
+
+    #[inline(always)]
+    fn step(&mut self, event: &Event, indices: &EventIndices, alerts: &mut Vec<Alert>) {
+        let Some(index) = indices.access.key else { return };
         if !is_use(event) {
             return;
         }
         let access = event.body.access();
-        self.observe(event.time, access, alerts);
+        let Some(key) = access.channel.key() else { return };
+        self.observe(event.time, access, key, index, alerts);
     }
 }

@@ -142,6 +142,24 @@ pub trait Detector: Send {
         }
     }
 
+    /// Consumes consecutive events of the stream, in order, together with
+    /// the dense indices of the accounts, keys and addresses they name
+    /// (see [`indices`]), and appends any alerts they raise. The harness's
+    /// pipeline hands events over this way, indexing them once for all its
+    /// detectors, so that a detector can keep its per-entity state in
+    /// vectors instead of looking every id up in a hash map.
+    ///
+    /// The default ignores the indices and calls [`Detector::on_events`],
+    /// so a detector written over plain events needs nothing more. An
+    /// override must raise exactly the alerts [`Detector::on_events`]
+    /// would. The harness feeds a detector either this way, with the
+    /// indices of one [`indices::Indexer`] that has seen the whole stream,
+    /// or through [`Detector::on_event`] and [`Detector::on_events`],
+    /// never both.
+    fn on_indexed(&mut self, events: Indexed<'_>, alerts: &mut Vec<Alert>) {
+        self.on_events(events.events(), alerts);
+    }
+
     /// Called once after the last event, for alerts that need the whole
     /// stream. The default raises none.
     fn finish(&mut self, alerts: &mut Vec<Alert>) {
@@ -165,6 +183,7 @@ pub const DEFAULT_COST_NS: u32 = 10;
 
 pub mod baseline;
 pub mod floor;
+pub mod indices;
 pub mod key_sharing;
 pub mod micro_burst;
 pub mod pump;
@@ -174,6 +193,7 @@ pub mod spoofing;
 pub(crate) mod testing;
 pub mod wash;
 
+pub use indices::Indexed;
 pub use registry::{Choice, Context, DETECTORS, DetectorSpec, ParamSpec, RegistryError};
 
 /// Returns the names of the built-in detectors, in the order they are

@@ -12,12 +12,11 @@
 
 use std::collections::VecDeque;
 
-use rustc_hash::FxHashMap;
-
 use surveil_sim::event::CancelReason;
-use surveil_sim::{Event, EventBody, KeyId, Nanos};
+use surveil_sim::{Event, EventBody, Nanos};
 
 use crate::baseline::{Cooldowns, SizeBaseline};
+use crate::indices::{self, EventIndices, Feed, Indexed, Step, Table};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -72,8 +71,10 @@ const TINY_OF_TYPICAL: f64 = 0.25;
 pub struct BurstRate {
     params: BurstRateParams,
     sizes: SizeBaseline,
-    keys: FxHashMap<KeyId, KeyState>,
+    /// By key index.
+    keys: Table<KeyState>,
     alerted: Cooldowns,
+    feed: Feed,
 }
 
 impl BurstRate {
@@ -142,6 +143,21 @@ impl Detector for BurstRate {
 
     #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
+        indices::on_event(self, event, alerts);
+    }
+
+    fn on_indexed(&mut self, events: Indexed<'_>, alerts: &mut Vec<Alert>) {
+        indices::on_indexed(self, events, alerts);
+    }
+}
+
+impl Step for BurstRate {
+    fn feed(&mut self) -> &mut Feed {
+        &mut self.feed
+    }
+
+    #[inline(always)]
+    fn step(&mut self, event: &Event, indices: &EventIndices, alerts: &mut Vec<Alert>) {
         let now = event.time;
         let (key, tiny) = match &event.body {
             EventBody::Accepted(e) => {
@@ -173,8 +189,10 @@ impl Detector for BurstRate {
             _ => return,
         };
 
+        // Every event that names a key has its index.
+        let Some(index) = indices.access.key else { return };
         let p = &self.params;
-        let state = self.keys.entry(key).or_default();
+        let state = self.keys.at(index.get());
         state.messages.push_back((now, tiny));
         if let Some(t) = tiny {
             state.orders += 1;
@@ -215,7 +233,7 @@ impl Detector for BurstRate {
 mod tests {
     use surveil_sim::event::{Accepted, OrderType};
     use surveil_sim::{
-        Access, AccountId, Channel, Client, InstrumentId, Ip, Network, OrderId, Price, Qty,
+        Access, AccountId, Channel, Client, InstrumentId, Ip, KeyId, Network, OrderId, Price, Qty,
         RegionId, Side,
     };
 

@@ -41,9 +41,11 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
-use surveil_sim::{AccountId, Client, Event, EventBody, Ip, Nanos};
+use surveil_sim::event::Trade;
+use surveil_sim::{Access, AccountId, Client, Event, EventBody, Ip, Nanos};
 
 use crate::baseline::Cooldowns;
+use crate::indices::{self, AccessIndices, AccountIndex, EventIndices, Feed, Indexed, Step, Table};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -51,10 +53,14 @@ use crate::{AbuseKind, Alert, Detector, Entity};
 type Index = u32;
 
 /// Accounts joined by shared IPs and unrecognised tools, as a union-find
-/// over dense indices with the members of each group listed at its root.
+/// over indices of its own with the members of each group listed at its
+/// root.
 #[derive(Debug, Default)]
 struct Links {
-    index: FxHashMap<AccountId, Index>,
+    /// Each account's index here, by its index in the stream: an account
+    /// is given one here when the detector first sees it, which is not
+    /// always when the stream first names it.
+    index: Table<Option<Index>>,
     accounts: Vec<AccountId>,
     /// The address and client each account was last seen with, so that
     /// the common case, nothing new, costs one look-up.
@@ -62,19 +68,21 @@ struct Links {
     parent: Vec<Index>,
     /// The members of each group, at its root; empty elsewhere.
     members: Vec<Vec<Index>>,
-    by_ip: FxHashMap<Ip, Index>,
+    /// The first account seen on each address, by address index.
+    by_ip: Table<Option<Index>>,
     by_tool: FxHashMap<u16, Index>,
 }
 
 impl Links {
     /// Returns the account's index, giving it one (in a group of its own)
     /// when it is new.
-    fn index(&mut self, account: AccountId) -> Index {
-        if let Some(&i) = self.index.get(&account) {
+    fn index(&mut self, account: AccountId, stream: AccountIndex) -> Index {
+        let slot = self.index.at(stream.get());
+        if let Some(i) = *slot {
             return i;
         }
         let i = self.accounts.len() as Index;
-        self.index.insert(account, i);
+        *slot = Some(i);
         self.accounts.push(account);
         self.last_seen.push(None);
         self.parent.push(i);
@@ -113,17 +121,17 @@ impl Links {
     /// onto `merges` every pair of groups this joined.
     fn observe(
         &mut self,
-        account: AccountId,
-        ip: Ip,
-        client: Client,
+        access: &Access,
+        indices: &AccessIndices,
         merges: &mut Vec<(Index, Index)>,
     ) -> Index {
-        let i = self.index(account);
+        let (ip, client) = (access.ip, access.client);
+        let i = self.index(access.account, indices.account);
         if self.last_seen[i as usize] == Some((ip, client)) {
             return i;
         }
         self.last_seen[i as usize] = Some((ip, client));
-        let first = *self.by_ip.entry(ip).or_insert(i);
+        let first = *self.by_ip.at(indices.ip.get()).get_or_insert(i);
         merges.extend(self.join(i, first));
         if let Client::Unknown(tool) = client {
             let first = *self.by_tool.entry(tool).or_insert(i);
@@ -259,6 +267,7 @@ pub struct PumpGroup {
     last_check: Nanos,
     next_check: Nanos,
     alerted: Cooldowns,
+    feed: Feed,
 }
 
 impl PumpGroup {
@@ -329,6 +338,7 @@ impl PumpGroup {
             last_check: Nanos(0),
             next_check: Nanos(0),
             alerted: Cooldowns::default(),
+            feed: Feed::default(),
         }
     }
 
@@ -341,9 +351,10 @@ impl PumpGroup {
     }
 
     /// Adds a trade to the window.
-    fn add(&mut self, now: Nanos, instrument: u16, buyer: AccountId, seller: AccountId, qty: i64) {
-        let buyer = self.links.index(buyer);
-        let seller = self.links.index(seller);
+    fn add(&mut self, now: Nanos, trade: &Trade, indices: &EventIndices) {
+        let (instrument, qty) = (trade.instrument.0, trade.qty.0);
+        let buyer = self.links.index(trade.buyer().access.account, indices.buyer(trade).account);
+        let seller = self.links.index(trade.seller().access.account, indices.seller(trade).account);
         let (buyer_group, seller_group) = (self.links.root(buyer), self.links.root(seller));
         let m = self.market(instrument);
         m.trades += 1;
@@ -507,16 +518,27 @@ impl Detector for PumpGroup {
 
     #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
+        indices::on_event(self, event, alerts);
+    }
+
+    fn on_indexed(&mut self, events: Indexed<'_>, alerts: &mut Vec<Alert>) {
+        indices::on_indexed(self, events, alerts);
+    }
+}
+
+impl Step for PumpGroup {
+    fn feed(&mut self) -> &mut Feed {
+        &mut self.feed
+    }
+
+    #[inline(always)]
+    fn step(&mut self, event: &Event, indices: &EventIndices, alerts: &mut Vec<Alert>) {
         let now = event.time;
         match &event.body {
-            EventBody::Trade(t) => {
-                let (buyer, seller) = (t.buyer().access.account, t.seller().access.account);
-                self.add(now, t.instrument.0, buyer, seller, t.qty.0);
-            }
+            EventBody::Trade(t) => self.add(now, t, indices),
             EventBody::Decremented(_) | EventBody::Control(_) => {}
             body => {
-                let access = body.access();
-                self.links.observe(access.account, access.ip, access.client, &mut self.merges);
+                self.links.observe(body.access(), &indices.access, &mut self.merges);
                 for k in 0..self.merges.len() {
                     let (from, into) = self.merges[k];
                     for m in &mut self.markets {
@@ -539,6 +561,7 @@ mod tests {
     use surveil_sim::{Access, Client, Ip, Nanos, Side};
 
     use super::*;
+    use crate::indices::Indexer;
     use crate::registry::Choice;
     use crate::testing::{accepted, api, side, trade};
 
@@ -623,15 +646,21 @@ mod tests {
     fn groups_merged_after_their_fills_keep_their_flows() {
         let mut links = Links::default();
         let mut merges = Vec::new();
-        let a = links.observe(AccountId(5), Ip(1), Client::KnownLibrary(0), &mut merges);
-        let b = links.observe(AccountId(3), Ip(2), Client::KnownLibrary(0), &mut merges);
+        let mut indexer = Indexer::new();
+        let mut observe = |links: &mut Links, account, ip, merges: &mut Vec<_>| {
+            let access = Access { ip: Ip(ip), ..api(account) };
+            let indices = indexer.event(&accepted(0, Nanos(0), access, 1, Side::Buy, 100, 1));
+            links.observe(&access, &indices.access, merges)
+        };
+        let a = observe(&mut links, 5, 1, &mut merges);
+        let b = observe(&mut links, 3, 2, &mut merges);
         assert!(merges.is_empty());
         let mut m = Market::default();
         m.group(a).bought = 10;
         m.group(a).fills = 1;
         m.group(b).sold = 4;
         m.group(b).fills = 1;
-        links.observe(AccountId(3), Ip(1), Client::KnownLibrary(0), &mut merges);
+        observe(&mut links, 3, 1, &mut merges);
         assert_eq!(merges, vec![(b, a)]);
         m.merge(b, a);
         assert_eq!(links.root(b), a);

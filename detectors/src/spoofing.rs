@@ -18,12 +18,13 @@
 
 use std::collections::VecDeque;
 
-use rustc_hash::FxHashMap;
-
 use surveil_sim::event::{CancelReason, OrderType};
-use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos, OrderId, Qty, Side};
+use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos, Qty, Side};
 
 use crate::baseline::SizeBaseline;
+use crate::indices::{
+    self, AccountIndex, EventIndices, Feed, Indexed, OrderSlot, OrderValues, Step, Table,
+};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -71,6 +72,8 @@ impl Default for SpoofCancelParams {
 #[derive(Clone, Copy, Debug)]
 struct Order {
     account: AccountId,
+    /// The account's index, where its state is kept.
+    index: AccountIndex,
     instrument: InstrumentId,
     side: Side,
     qty: Qty,
@@ -121,12 +124,23 @@ impl AccountState {
 }
 
 /// Large unfilled orders cancelled after an opposite-side fill.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SpoofCancel {
     params: SpoofCancelParams,
+    /// The logarithm of `params.size_ratio`.
+    log_size_ratio: f64,
     sizes: SizeBaseline,
-    large: FxHashMap<OrderId, Order>,
-    accounts: FxHashMap<AccountId, AccountState>,
+    /// The large orders resting, by order slot.
+    large: OrderValues<Order>,
+    /// By account index.
+    accounts: Table<AccountState>,
+    feed: Feed,
+}
+
+impl Default for SpoofCancel {
+    fn default() -> SpoofCancel {
+        SpoofCancel::new(SpoofCancelParams::default())
+    }
 }
 
 /// Orders seen before the size baseline is trusted.
@@ -189,7 +203,14 @@ impl SpoofCancel {
 
     /// Creates the detector.
     pub fn new(params: SpoofCancelParams) -> SpoofCancel {
-        SpoofCancel { params, ..SpoofCancel::default() }
+        SpoofCancel {
+            log_size_ratio: params.size_ratio.ln(),
+            params,
+            sizes: SizeBaseline::default(),
+            large: OrderValues::default(),
+            accounts: Table::default(),
+            feed: Feed::default(),
+        }
     }
 
     /// Creates the detector from registry values.
@@ -205,26 +226,27 @@ impl SpoofCancel {
         })
     }
 
-    fn add_large(&mut self, id: OrderId, order: Order) {
-        self.accounts
-            .entry(order.account)
-            .or_default()
-            .large_on(order.instrument, order.side)
-            .resting += 1;
+    fn add_large(&mut self, id: OrderSlot, order: Order) {
+        self.accounts.at(order.index.get()).large_on(order.instrument, order.side).resting += 1;
         self.large.insert(id, order);
     }
 
-    fn remove_large(&mut self, id: OrderId, now: Nanos) -> Option<Order> {
-        let order = self.large.remove(&id)?;
-        let on =
-            self.accounts.entry(order.account).or_default().large_on(order.instrument, order.side);
+    fn remove_large(&mut self, id: Option<OrderSlot>, now: Nanos) -> Option<Order> {
+        let order = self.large.remove(id?)?;
+        let on = self.accounts.at(order.index.get()).large_on(order.instrument, order.side);
         on.resting = on.resting.saturating_sub(1);
         on.last_gone = now;
         Some(order)
     }
 
-    fn record_fill(&mut self, account: AccountId, instrument: InstrumentId, side: Side, t: Nanos) {
-        let state = self.accounts.entry(account).or_default();
+    fn record_fill(
+        &mut self,
+        account: AccountIndex,
+        instrument: InstrumentId,
+        side: Side,
+        t: Nanos,
+    ) {
+        let state = self.accounts.at(account.get());
         match state.last_fill.iter_mut().find(|(i, s, _)| *i == instrument && *s == side) {
             Some(entry) => entry.2 = t,
             None => state.last_fill.push((instrument, side, t)),
@@ -247,15 +269,35 @@ impl Detector for SpoofCancel {
 
     #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
+        indices::on_event(self, event, alerts);
+    }
+
+    fn on_indexed(&mut self, events: Indexed<'_>, alerts: &mut Vec<Alert>) {
+        indices::on_indexed(self, events, alerts);
+    }
+}
+
+impl Step for SpoofCancel {
+    fn feed(&mut self) -> &mut Feed {
+        &mut self.feed
+    }
+
+    #[inline(always)]
+    fn step(&mut self, event: &Event, indices: &EventIndices, alerts: &mut Vec<Alert>) {
         let now = event.time;
         match &event.body {
             EventBody::Accepted(e) => {
-                let rests = e.order_type == OrderType::Limit;
+                // Most orders are far from large, and the comparison of
+                // logarithms tells so without the typical size's
+                // exponential.
+                let rests = e.order_type == OrderType::Limit
+                    && self.sizes.may_reach(e.instrument, e.qty, self.log_size_ratio);
                 if let (true, Some(typical)) = (rests, self.sizes.typical(e.instrument, WARMUP)) {
                     let ratio = e.qty.0 as f64 / typical;
-                    if ratio >= self.params.size_ratio {
+                    if let (true, Some(slot)) = (ratio >= self.params.size_ratio, indices.order) {
                         let order = Order {
                             account: e.access.account,
+                            index: indices.access.account,
                             instrument: e.instrument,
                             side: e.side,
                             qty: e.qty,
@@ -263,18 +305,22 @@ impl Detector for SpoofCancel {
                             accepted: now,
                             ratio,
                         };
-                        self.add_large(e.order, order);
+                        self.add_large(slot, order);
                     }
                 }
                 self.sizes.observe(e.instrument, e.qty);
             }
             EventBody::Trade(t) => {
-                for (side, party) in [(Side::Buy, t.buyer()), (Side::Sell, t.seller())] {
-                    self.record_fill(party.access.account, t.instrument, side, now);
-                    if let Some(order) = self.large.get_mut(&party.order) {
+                let buyer =
+                    (Side::Buy, t.buyer(), indices.buyer(t).account, indices.buyer_order(t));
+                let seller =
+                    (Side::Sell, t.seller(), indices.seller(t).account, indices.seller_order(t));
+                for (side, party, account, slot) in [buyer, seller] {
+                    self.record_fill(account, t.instrument, side, now);
+                    if let Some(order) = slot.and_then(|slot| self.large.get_mut(slot)) {
                         order.filled += t.qty;
                         if party.remaining == Qty::ZERO {
-                            self.remove_large(party.order, now);
+                            self.remove_large(slot, now);
                         }
                     }
                 }
@@ -283,17 +329,19 @@ impl Detector for SpoofCancel {
                 // An amended order is judged by its new size from now on.
                 let typical = self.sizes.typical(a.instrument, WARMUP);
                 let ratio = typical.map_or(0.0, |t| a.qty.0 as f64 / t);
-                match self.large.get_mut(&a.order) {
+                let Some(slot) = indices.order else { return };
+                match self.large.get_mut(slot) {
                     Some(order) if ratio >= self.params.size_ratio => {
                         order.qty = a.qty;
                         order.ratio = ratio;
                     }
                     Some(_) => {
-                        self.remove_large(a.order, now);
+                        self.remove_large(Some(slot), now);
                     }
                     None if ratio >= self.params.size_ratio => {
                         let order = Order {
                             account: a.access.account,
+                            index: indices.access.account,
                             instrument: a.instrument,
                             side: a.side,
                             qty: a.qty,
@@ -301,7 +349,7 @@ impl Detector for SpoofCancel {
                             accepted: now,
                             ratio,
                         };
-                        self.add_large(a.order, order);
+                        self.add_large(slot, order);
                     }
                     None => {}
                 }
@@ -309,15 +357,15 @@ impl Detector for SpoofCancel {
             // Self-trade prevention can take an order's whole quantity,
             // and then it no longer rests.
             EventBody::Decremented(d) if d.remaining == Qty::ZERO => {
-                self.remove_large(d.order, now);
+                self.remove_large(indices.order, now);
             }
             EventBody::Decremented(d) => {
-                if let Some(order) = self.large.get_mut(&d.order) {
+                if let Some(order) = indices.order.and_then(|slot| self.large.get_mut(slot)) {
                     order.qty = order.filled + d.remaining;
                 }
             }
             EventBody::Cancelled(c) => {
-                let Some(order) = self.remove_large(c.order, now) else { return };
+                let Some(order) = self.remove_large(indices.order, now) else { return };
                 if c.reason != CancelReason::Requested {
                     return;
                 }
@@ -325,7 +373,7 @@ impl Detector for SpoofCancel {
                 let unfilled = order.filled.0 as f64 <= p.max_filled_share * order.qty.0 as f64;
                 let young = now.saturating_sub(order.accepted) <= p.max_lifetime;
                 let opposite = order.side.opposite();
-                let state = self.accounts.entry(order.account).or_default();
+                let state = self.accounts.at(order.index.get());
                 let recent_fill = state.last_fill.iter().any(|&(i, s, t)| {
                     i == order.instrument && s == opposite && now.saturating_sub(t) <= p.fill_window
                 });

@@ -19,9 +19,10 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
-use surveil_sim::{AccountId, Event, EventBody, Nanos, OrderId, Qty};
+use surveil_sim::{AccountId, Event, EventBody, Nanos, Qty};
 
-use crate::baseline::{Cooldowns, OrderTable};
+use crate::baseline::Cooldowns;
+use crate::indices::{self, EventIndices, Feed, Indexed, OrderSlot, OrderValues, Step};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -56,12 +57,14 @@ impl Default for WashPairsParams {
 #[derive(Debug, Default)]
 pub struct WashPairs {
     params: WashPairsParams,
-    order_qty: OrderTable<Qty>,
+    /// Each order's size, by order slot.
+    order_qty: OrderValues<Qty>,
     pairs: FxHashMap<(AccountId, AccountId), VecDeque<Nanos>>,
     /// When pairs whose matched trades have all left the window are next
     /// dropped.
     next_sweep: Nanos,
     alerted: Cooldowns,
+    feed: Feed,
 }
 
 impl WashPairs {
@@ -126,21 +129,39 @@ impl Detector for WashPairs {
 
     #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
+        indices::on_event(self, event, alerts);
+    }
+
+    fn on_indexed(&mut self, events: Indexed<'_>, alerts: &mut Vec<Alert>) {
+        indices::on_indexed(self, events, alerts);
+    }
+}
+
+impl Step for WashPairs {
+    fn feed(&mut self) -> &mut Feed {
+        &mut self.feed
+    }
+
+    #[inline(always)]
+    fn step(&mut self, event: &Event, indices: &EventIndices, alerts: &mut Vec<Alert>) {
         let now = event.time;
+        // Every event that names an order has its slot.
+        let (Some(order), maker_order) = (indices.order, indices.maker_order) else { return };
         match &event.body {
             EventBody::Accepted(e) => {
-                self.order_qty.insert(e.order, e.qty);
+                self.order_qty.insert(order, e.qty);
             }
-            EventBody::Cancelled(c) => {
-                self.order_qty.remove(c.order);
+            EventBody::Cancelled(_) => {
+                self.order_qty.remove(order);
             }
             EventBody::Trade(t) => {
+                let Some(maker_order) = maker_order else { return };
                 let (maker, taker) = (t.maker.access.account, t.taker.access.account);
-                let whole = |order: OrderId| self.order_qty.get(order) == Some(&t.qty);
-                let matched = whole(t.maker.order) && whole(t.taker.order);
-                for side in [&t.maker, &t.taker] {
+                let whole = |slot: OrderSlot| self.order_qty.get(slot) == Some(&t.qty);
+                let matched = whole(maker_order) && whole(order);
+                for (side, slot) in [(&t.maker, maker_order), (&t.taker, order)] {
                     if side.remaining == Qty::ZERO {
-                        self.order_qty.remove(side.order);
+                        self.order_qty.remove(slot);
                     }
                 }
 
@@ -173,13 +194,13 @@ impl Detector for WashPairs {
             }
             // What counts as a whole order is its size when it trades.
             EventBody::Amended(a) => {
-                self.order_qty.insert(a.order, a.qty);
+                self.order_qty.insert(order, a.qty);
             }
             EventBody::Decremented(d) if d.remaining == Qty::ZERO => {
-                self.order_qty.remove(d.order);
+                self.order_qty.remove(order);
             }
             EventBody::Decremented(d) => {
-                self.order_qty.insert(d.order, d.remaining);
+                self.order_qty.insert(order, d.remaining);
             }
             EventBody::Rejected(_)
             | EventBody::CancelRejected(_)

@@ -47,3 +47,38 @@ fn pump_group_catches_the_pumps_of_the_small_market_and_flags_no_honest_account(
         .count();
     assert!(2 * caught >= pumps.len(), "{caught} of {} pumps caught", pumps.len());
 }
+
+/// A built-in detector fed plain events indexes them itself; fed through
+/// `on_indexed`, it takes the indices of a shared indexer, in batches of
+/// any size. The two must raise the same alerts, in the same order.
+#[test]
+fn every_built_in_raises_the_same_alerts_fed_plain_events_or_indexed_batches() {
+    use surveil_detectors::builtin_names;
+    use surveil_detectors::indices::{BatchIndices, Indexer};
+
+    let loaded = surveil_scenarios::load("small").expect("a built-in scenario");
+    let (events, _) = run_to_end(&loaded.with_seed(5));
+    for name in builtin_names() {
+        let mut plain = builtin(name, &AbuseKind::ALL, 1).expect("a built-in detector");
+        let mut expected = Vec::new();
+        for e in &events {
+            plain.on_event(e, &mut expected);
+        }
+        plain.finish(&mut expected);
+
+        for batch in [1, 777, 4096] {
+            let mut indexed = builtin(name, &AbuseKind::ALL, 1).expect("a built-in detector");
+            let (mut indexer, mut indices) = (Indexer::new(), BatchIndices::default());
+            let mut alerts = Vec::new();
+            for chunk in events.chunks(batch) {
+                indexer.index(chunk, &mut indices);
+                indexed.on_indexed(indices.view(chunk), &mut alerts);
+            }
+            indexed.finish(&mut alerts);
+            assert_eq!(alerts, expected, "{name} in batches of {batch}");
+        }
+        if !matches!(name, "null" | "wash_sizes") {
+            assert!(!expected.is_empty(), "{name} alerts on the small market");
+        }
+    }
+}

@@ -10,12 +10,11 @@
 
 use std::collections::VecDeque;
 
-use rustc_hash::FxHashMap;
-
-use surveil_sim::{Event, KeyId, Nanos, RegionId};
+use surveil_sim::{Event, Nanos, RegionId};
 
 use super::is_use;
 use crate::baseline::Cooldowns;
+use crate::indices::{self, EventIndices, Feed, Indexed, Step, Table};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -34,8 +33,10 @@ pub struct KeyConcurrent {
     window: Nanos,
     min_switches: usize,
     cooldown: Nanos,
-    keys: FxHashMap<KeyId, KeyState>,
+    /// By key index.
+    keys: Table<Option<KeyState>>,
     alerted: Cooldowns,
+    feed: Feed,
 }
 
 impl KeyConcurrent {
@@ -86,8 +87,9 @@ impl KeyConcurrent {
             window: v.millis("window_ms"),
             min_switches: v.count("min_switches"),
             cooldown: v.millis("cooldown_ms"),
-            keys: FxHashMap::default(),
+            keys: Table::default(),
             alerted: Cooldowns::default(),
+            feed: Feed::default(),
         }
     }
 }
@@ -107,13 +109,29 @@ impl Detector for KeyConcurrent {
 
     #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
+        indices::on_event(self, event, alerts);
+    }
+
+    fn on_indexed(&mut self, events: Indexed<'_>, alerts: &mut Vec<Alert>) {
+        indices::on_indexed(self, events, alerts);
+    }
+}
+
+impl Step for KeyConcurrent {
+    fn feed(&mut self) -> &mut Feed {
+        &mut self.feed
+    }
+
+    #[inline(always)]
+    fn step(&mut self, event: &Event, indices: &EventIndices, alerts: &mut Vec<Alert>) {
+        let Some(index) = indices.access.key else { return };
         if !is_use(event) {
             return;
         }
         let access = event.body.access();
         let Some(key) = access.channel.key() else { return };
         let now = event.time;
-        let state = self.keys.entry(key).or_insert_with(|| KeyState {
+        let state = self.keys.at(index.get()).get_or_insert_with(|| KeyState {
             last_time: now,
             last_region: access.region,
             switches: VecDeque::new(),

@@ -12,12 +12,11 @@
 //! over its threshold. Offices and shared cloud exits (the `shared_ip`
 //! decoys) are its known false positives.
 
-use rustc_hash::FxHashMap;
-
 use surveil_sim::{Event, Ip, KeyId, Nanos};
 
 use super::is_use;
 use crate::baseline::Cooldowns;
+use crate::indices::{self, EventIndices, Feed, Indexed, Step, Table};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -68,9 +67,12 @@ pub struct KeyFanout {
     max_ips: usize,
     max_keys: usize,
     cooldown: Nanos,
-    key_ips: FxHashMap<KeyId, Recent<Ip>>,
-    ip_keys: FxHashMap<Ip, Recent<KeyId>>,
+    /// By key index.
+    key_ips: Table<Recent<Ip>>,
+    /// By address index.
+    ip_keys: Table<Recent<KeyId>>,
     alerted: Cooldowns,
+    feed: Feed,
 }
 
 impl KeyFanout {
@@ -101,9 +103,10 @@ impl KeyFanout {
             max_ips: v.count("max_ips"),
             max_keys: v.count("max_keys"),
             cooldown: v.millis("cooldown_ms"),
-            key_ips: FxHashMap::default(),
-            ip_keys: FxHashMap::default(),
+            key_ips: Table::default(),
+            ip_keys: Table::default(),
             alerted: Cooldowns::default(),
+            feed: Feed::default(),
         }
     }
 
@@ -129,6 +132,22 @@ impl Detector for KeyFanout {
 
     #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
+        indices::on_event(self, event, alerts);
+    }
+
+    fn on_indexed(&mut self, events: Indexed<'_>, alerts: &mut Vec<Alert>) {
+        indices::on_indexed(self, events, alerts);
+    }
+}
+
+impl Step for KeyFanout {
+    fn feed(&mut self) -> &mut Feed {
+        &mut self.feed
+    }
+
+    #[inline(always)]
+    fn step(&mut self, event: &Event, indices: &EventIndices, alerts: &mut Vec<Alert>) {
+        let Some(index) = indices.access.key else { return };
         if !is_use(event) {
             return;
         }
@@ -136,8 +155,8 @@ impl Detector for KeyFanout {
         let Some(key) = access.channel.key() else { return };
         let now = event.time;
 
-        let (ips, new_ip) = self.key_ips.entry(key).or_default().see(access.ip, now, self.window);
-        let on_ip = self.ip_keys.entry(access.ip).or_default();
+        let (ips, new_ip) = self.key_ips.at(index.get()).see(access.ip, now, self.window);
+        let on_ip = self.ip_keys.at(indices.access.ip.get());
         let (keys, new_key) = on_ip.see(key, now, self.window);
         let ip_score = keys as f64 / self.max_keys as f64;
         let key_score = ips as f64 / self.max_ips as f64;

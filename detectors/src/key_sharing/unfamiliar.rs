@@ -10,12 +10,11 @@
 //! `client_weight`, a new network kind `network_weight` and a new region
 //! `region_weight`; the key alerts when the sum reaches `min_score`.
 
-use rustc_hash::FxHashMap;
-
-use surveil_sim::{Client, Event, KeyId, Nanos, Network, RegionId};
+use surveil_sim::{Client, Event, Nanos, Network, RegionId};
 
 use super::is_use;
 use crate::baseline::Cooldowns;
+use crate::indices::{self, EventIndices, Feed, Indexed, Step, Table};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -41,8 +40,10 @@ pub struct KeyUnfamiliar {
     region_weight: f64,
     min_score: f64,
     cooldown: Nanos,
-    keys: FxHashMap<KeyId, KeyState>,
+    /// By key index.
+    keys: Table<Option<KeyState>>,
     alerted: Cooldowns,
+    feed: Feed,
 }
 
 impl KeyUnfamiliar {
@@ -85,8 +86,9 @@ impl KeyUnfamiliar {
             region_weight: v.get("region_weight"),
             min_score: v.get("min_score"),
             cooldown: v.millis("cooldown_ms"),
-            keys: FxHashMap::default(),
+            keys: Table::default(),
             alerted: Cooldowns::default(),
+            feed: Feed::default(),
         }
     }
 }
@@ -115,13 +117,29 @@ impl Detector for KeyUnfamiliar {
 
     #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
+        indices::on_event(self, event, alerts);
+    }
+
+    fn on_indexed(&mut self, events: Indexed<'_>, alerts: &mut Vec<Alert>) {
+        indices::on_indexed(self, events, alerts);
+    }
+}
+
+impl Step for KeyUnfamiliar {
+    fn feed(&mut self) -> &mut Feed {
+        &mut self.feed
+    }
+
+    #[inline(always)]
+    fn step(&mut self, event: &Event, indices: &EventIndices, alerts: &mut Vec<Alert>) {
+        let Some(index) = indices.access.key else { return };
         if !is_use(event) {
             return;
         }
         let access = event.body.access();
         let Some(key) = access.channel.key() else { return };
         let now = event.time;
-        let state = self.keys.entry(key).or_insert_with(|| KeyState {
+        let state = self.keys.at(index.get()).get_or_insert_with(|| KeyState {
             first_use: now,
             uses: 0,
             clients: Vec::new(),

@@ -16,12 +16,11 @@
 //! life of its cancelled orders of at most `max_lifetime_ms`. The score is
 //! the bucket's messages over the baseline.
 
-use rustc_hash::FxHashMap;
-
 use surveil_sim::event::CancelReason;
-use surveil_sim::{Event, EventBody, KeyId, Nanos};
+use surveil_sim::{Event, EventBody, Nanos};
 
-use crate::baseline::{Cooldowns, OrderTable};
+use crate::baseline::Cooldowns;
+use crate::indices::{self, EventIndices, Feed, Indexed, KeyIndex, OrderValues, Step, Table};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -47,9 +46,12 @@ pub struct QuoteStuffing {
     min_order_to_trade: f64,
     max_lifetime: Nanos,
     cooldown: Nanos,
-    keys: FxHashMap<KeyId, KeyState>,
-    born: OrderTable<Nanos>,
+    /// By key index.
+    keys: Table<Option<KeyState>>,
+    /// When each order was accepted, by order slot.
+    born: OrderValues<Nanos>,
     alerted: Cooldowns,
+    feed: Feed,
 }
 
 impl QuoteStuffing {
@@ -106,18 +108,19 @@ impl QuoteStuffing {
             min_order_to_trade: v.get("min_order_to_trade"),
             max_lifetime: v.millis("max_lifetime_ms"),
             cooldown: v.millis("cooldown_ms"),
-            keys: FxHashMap::default(),
-            born: OrderTable::default(),
+            keys: Table::default(),
+            born: OrderValues::default(),
             alerted: Cooldowns::default(),
+            feed: Feed::default(),
         }
     }
 
     /// Returns the key's state with its bucket brought up to `now`: the
     /// buckets that ended are folded into the baseline, empty ones too.
-    fn state(&mut self, key: KeyId, now: Nanos) -> &mut KeyState {
+    fn state(&mut self, key: KeyIndex, now: Nanos) -> &mut KeyState {
         let bucket = now.0 / self.bucket.0;
         let (alpha, floor) = (self.alpha, self.min_baseline);
-        let state = self.keys.entry(key).or_insert_with(|| KeyState {
+        let state = self.keys.at(key.get()).get_or_insert_with(|| KeyState {
             bucket,
             messages: 0,
             orders: 0,
@@ -157,6 +160,21 @@ impl Detector for QuoteStuffing {
 
     #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
+        indices::on_event(self, event, alerts);
+    }
+
+    fn on_indexed(&mut self, events: Indexed<'_>, alerts: &mut Vec<Alert>) {
+        indices::on_indexed(self, events, alerts);
+    }
+}
+
+impl Step for QuoteStuffing {
+    fn feed(&mut self) -> &mut Feed {
+        &mut self.feed
+    }
+
+    #[inline(always)]
+    fn step(&mut self, event: &Event, indices: &EventIndices, alerts: &mut Vec<Alert>) {
         let now = event.time;
         let (min_messages, multiple, ratio, max_life, cooldown) = (
             self.min_messages,
@@ -167,20 +185,26 @@ impl Detector for QuoteStuffing {
         );
         let (key, state) = match &event.body {
             EventBody::Accepted(e) => {
-                let Some(key) = e.access.channel.key() else { return };
-                self.born.insert(e.order, now);
-                let state = self.state(key, now);
+                let (Some(key), Some(index), Some(order)) =
+                    (e.access.channel.key(), indices.access.key, indices.order)
+                else {
+                    return;
+                };
+                self.born.insert(order, now);
+                let state = self.state(index, now);
                 state.messages += 1;
                 state.orders += 1;
                 (key, state)
             }
             EventBody::Cancelled(c) => {
-                let born = self.born.remove(c.order);
-                let Some(key) = c.access.channel.key() else { return };
+                let born = indices.order.and_then(|order| self.born.remove(order));
+                let (Some(key), Some(index)) = (c.access.channel.key(), indices.access.key) else {
+                    return;
+                };
                 if c.reason != CancelReason::Requested {
                     return;
                 }
-                let state = self.state(key, now);
+                let state = self.state(index, now);
                 state.messages += 1;
                 if let Some(born) = born {
                     state.cancels += 1;
@@ -189,17 +213,21 @@ impl Detector for QuoteStuffing {
                 (key, state)
             }
             EventBody::Amended(a) => {
-                let Some(key) = a.access.channel.key() else { return };
-                let state = self.state(key, now);
+                let (Some(key), Some(index)) = (a.access.channel.key(), indices.access.key) else {
+                    return;
+                };
+                let state = self.state(index, now);
                 state.messages += 1;
                 (key, state)
             }
             EventBody::Trade(t) => {
-                for party in [&t.maker, &t.taker] {
-                    if party.remaining.0 == 0 {
-                        self.born.remove(party.order);
+                let maker = (&t.maker, indices.maker.key, indices.maker_order);
+                let taker = (&t.taker, indices.access.key, indices.order);
+                for (party, key, order) in [maker, taker] {
+                    if let (0, Some(order)) = (party.remaining.0, order) {
+                        self.born.remove(order);
                     }
-                    if let Some(key) = party.access.channel.key() {
+                    if let Some(key) = key {
                         self.state(key, now).fills += 1;
                     }
                 }
@@ -207,8 +235,8 @@ impl Detector for QuoteStuffing {
             }
             // Self-trade prevention can take an order's whole quantity.
             EventBody::Decremented(d) => {
-                if d.remaining.0 == 0 {
-                    self.born.remove(d.order);
+                if let (0, Some(order)) = (d.remaining.0, indices.order) {
+                    self.born.remove(order);
                 }
                 return;
             }

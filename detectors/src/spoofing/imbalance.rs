@@ -17,22 +17,23 @@
 //! between 0 and 2.
 //!
 //! Whether an order is near is judged when it arrives, not again as the
-//! price moves, which keeps the book picture to one map lookup per event.
+//! price moves, which keeps the book picture to one table look-up per event.
 
 use std::collections::VecDeque;
 
-use rustc_hash::FxHashMap;
-
 use surveil_sim::event::OrderType;
-use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos, OrderId, Price, Side};
+use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos, Price, Side};
 
-use crate::baseline::{Cooldowns, OrderTable};
+use crate::baseline::Cooldowns;
+use crate::indices::{
+    self, AccountIndex, EventIndices, Feed, Indexed, OrderSlot, OrderValues, Step, Table,
+};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
 #[derive(Clone, Copy, Debug)]
 struct Resting {
-    account: AccountId,
+    account: AccountIndex,
     instrument: InstrumentId,
     side: Side,
     qty: i64,
@@ -64,12 +65,16 @@ pub struct SpoofImbalance {
     cooldown: Nanos,
     /// By instrument.
     last_price: Vec<Option<Price>>,
-    orders: OrderTable<Resting>,
+    /// By order slot.
+    orders: OrderValues<Resting>,
     /// By instrument.
     depth: Vec<Depth>,
-    own: FxHashMap<(AccountId, InstrumentId), Depth>,
-    accounts: FxHashMap<AccountId, AccountState>,
+    /// Each account's near depth, by instrument and account index.
+    own: Vec<Table<Depth>>,
+    /// By account index.
+    accounts: Table<AccountState>,
     alerted: Cooldowns,
+    feed: Feed,
 }
 
 impl SpoofImbalance {
@@ -129,11 +134,12 @@ impl SpoofImbalance {
             window: v.millis("window_ms"),
             cooldown: v.millis("cooldown_ms"),
             last_price: Vec::new(),
-            orders: OrderTable::default(),
+            orders: OrderValues::default(),
             depth: Vec::new(),
-            own: FxHashMap::default(),
-            accounts: FxHashMap::default(),
+            own: Vec::new(),
+            accounts: Table::default(),
             alerted: Cooldowns::default(),
+            feed: Feed::default(),
         }
     }
 
@@ -143,13 +149,15 @@ impl SpoofImbalance {
         let i = usize::from(order.instrument.0);
         if self.depth.len() <= i {
             self.depth.resize(i + 1, Depth::default());
+            self.own.resize_with(i + 1, Table::default);
         }
         self.depth[i][side] += delta;
-        self.own.entry((order.account, order.instrument)).or_default()[side] += delta;
+        self.own[i].at(order.account.get())[side] += delta;
     }
 
     /// Reduces a resting order to `remaining` lots, forgetting it at zero.
-    fn reduce(&mut self, id: OrderId, remaining: i64) {
+    fn reduce(&mut self, id: Option<OrderSlot>, remaining: i64) {
+        let Some(id) = id else { return };
         let Some(&order) = self.orders.get(id) else { return };
         self.change(&order, remaining - order.qty);
         if remaining <= 0 {
@@ -164,13 +172,16 @@ impl SpoofImbalance {
     fn judge(
         &mut self,
         account: AccountId,
+        account_index: AccountIndex,
         instrument: InstrumentId,
         side: Side,
         now: Nanos,
         alerts: &mut Vec<Alert>,
     ) {
-        let depth = self.depth.get(usize::from(instrument.0)).copied().unwrap_or_default();
-        let own = self.own.get(&(account, instrument)).copied().unwrap_or_default();
+        let i = usize::from(instrument.0);
+        let depth = self.depth.get(i).copied().unwrap_or_default();
+        let own =
+            self.own.get(i).and_then(|t| t.get(account_index.get())).copied().unwrap_or_default();
         let (this, other) = (index(side), index(side.opposite()));
         if depth[other] <= 0 {
             return;
@@ -185,7 +196,7 @@ impl SpoofImbalance {
             return;
         }
 
-        let state = self.accounts.entry(account).or_default();
+        let state = self.accounts.at(account_index.get());
         state.occurrences.push_back(now);
         while state.occurrences.front().is_some_and(|&t| now.saturating_sub(t) > self.window) {
             state.occurrences.pop_front();
@@ -213,6 +224,21 @@ impl Detector for SpoofImbalance {
 
     #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
+        indices::on_event(self, event, alerts);
+    }
+
+    fn on_indexed(&mut self, events: Indexed<'_>, alerts: &mut Vec<Alert>) {
+        indices::on_indexed(self, events, alerts);
+    }
+}
+
+impl Step for SpoofImbalance {
+    fn feed(&mut self) -> &mut Feed {
+        &mut self.feed
+    }
+
+    #[inline(always)]
+    fn step(&mut self, event: &Event, indices: &EventIndices, alerts: &mut Vec<Alert>) {
         match &event.body {
             EventBody::Accepted(e) => {
                 let (Some(price), true) = (e.price, e.order_type == OrderType::Limit) else {
@@ -224,15 +250,15 @@ impl Detector for SpoofImbalance {
                     .copied()
                     .flatten()
                     .is_some_and(|last| (price.0 - last.0).abs() <= self.near_ticks);
-                if near {
+                if let (true, Some(slot)) = (near, indices.order) {
                     let order = Resting {
-                        account: e.access.account,
+                        account: indices.access.account,
                         instrument: e.instrument,
                         side: e.side,
                         qty: e.qty.0,
                     };
                     self.change(&order, order.qty);
-                    self.orders.insert(e.order, order);
+                    self.orders.insert(slot, order);
                 }
             }
             EventBody::Trade(t) => {
@@ -241,18 +267,18 @@ impl Detector for SpoofImbalance {
                     self.last_price.resize(i + 1, None);
                 }
                 self.last_price[i] = Some(t.price);
-                for party in [&t.maker, &t.taker] {
-                    self.reduce(party.order, party.remaining.0);
-                }
+                self.reduce(indices.maker_order, t.maker.remaining.0);
+                self.reduce(indices.order, t.taker.remaining.0);
                 let (buyer, seller) = (t.buyer().access.account, t.seller().access.account);
-                self.judge(buyer, t.instrument, Side::Buy, event.time, alerts);
+                let (b, s) = (indices.buyer(t).account, indices.seller(t).account);
+                self.judge(buyer, b, t.instrument, Side::Buy, event.time, alerts);
                 if seller != buyer {
-                    self.judge(seller, t.instrument, Side::Sell, event.time, alerts);
+                    self.judge(seller, s, t.instrument, Side::Sell, event.time, alerts);
                 }
             }
-            EventBody::Cancelled(c) => self.reduce(c.order, 0),
-            EventBody::Decremented(d) => self.reduce(d.order, d.remaining.0),
-            EventBody::Amended(a) => self.reduce(a.order, a.qty.0),
+            EventBody::Cancelled(_) => self.reduce(indices.order, 0),
+            EventBody::Decremented(d) => self.reduce(indices.order, d.remaining.0),
+            EventBody::Amended(a) => self.reduce(indices.order, a.qty.0),
             EventBody::Rejected(_)
             | EventBody::CancelRejected(_)
             | EventBody::AmendRejected(_)

@@ -29,10 +29,11 @@
 
 use std::collections::VecDeque;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use surveil_sim::{AccountId, Event, EventBody, InstrumentId, Nanos};
 
 use crate::baseline::Cooldowns;
+use crate::indices::{self, AccountIndex, EventIndices, Feed, Indexed, Step, Table};
 use crate::registry::{ParamSpec, Values};
 use crate::{AbuseKind, Alert, Detector, Entity};
 
@@ -40,24 +41,49 @@ use crate::{AbuseKind, Alert, Detector, Entity};
 struct Fill {
     time: Nanos,
     instrument: InstrumentId,
-    buyer: AccountId,
-    seller: AccountId,
+    buyer: AccountIndex,
+    seller: AccountIndex,
     qty: i64,
 }
 
 /// An account on one instrument: a node of the trading graph.
-type Node = (InstrumentId, AccountId);
+type Node = (InstrumentId, AccountIndex);
 
-#[derive(Clone, Debug, Default)]
+/// Two accounts on one instrument, the smaller index first: an edge of the
+/// trading graph.
+type Pair = (InstrumentId, AccountIndex, AccountIndex);
+
+#[derive(Clone, Debug)]
 struct Flow {
+    /// The account, for ordering groups and naming it in alerts.
+    account: AccountId,
     bought: i64,
     sold: i64,
     /// The accounts it traded with on the instrument within the window
     /// (itself included when it traded with itself): its links in the
     /// trading graph, kept as fills arrive and leave.
-    counterparties: Vec<AccountId>,
+    counterparties: Vec<AccountIndex>,
     /// The time of the account's latest fill in the window.
     last: Nanos,
+    /// Its position in its instrument's list of candidates, while it is
+    /// one.
+    candidate: Option<u32>,
+    /// The number of the last check that placed it in a group.
+    seen: u64,
+}
+
+impl Default for Flow {
+    fn default() -> Flow {
+        Flow {
+            account: AccountId(0),
+            bought: 0,
+            sold: 0,
+            counterparties: Vec::new(),
+            last: Nanos(0),
+            candidate: None,
+            seen: 0,
+        }
+    }
 }
 
 impl Flow {
@@ -67,6 +93,18 @@ impl Flow {
         gross >= min_volume
             && ((self.bought - self.sold).abs() as f64) <= max_net_share * gross as f64
     }
+}
+
+/// One instrument's trading graph.
+#[derive(Debug, Default)]
+struct Graph {
+    /// By account index; an account with no fill in the window has an
+    /// empty flow.
+    flows: Table<Flow>,
+    /// The accounts busy and flat enough to be judged, kept as their flows
+    /// change, in no particular order: a check only finds groups from
+    /// them, and sorts the groups before they alert.
+    candidates: Vec<AccountIndex>,
 }
 
 /// Closed groups of accounts with flat positions.
@@ -79,32 +117,36 @@ pub struct WashRing {
     min_closure: f64,
     cooldown: Nanos,
     fills: VecDeque<Fill>,
-    /// By instrument and account; and by instrument and the two accounts,
-    /// the smaller first. Neither is ever iterated: a check walks the
-    /// graph from the accounts that traded since the last one, and sorts
-    /// the groups it finds.
-    flows: FxHashMap<Node, Flow>,
-    pairs: FxHashMap<(InstrumentId, AccountId, AccountId), i64>,
-    /// The accounts busy and flat enough to be judged, kept as their flows
-    /// change. Iterated at a check, but only to find groups, which are
-    /// sorted before they alert.
-    candidates: FxHashSet<Node>,
-    /// Reused by every check: the accounts already placed in a group, and
-    /// the candidates that traded since the last check.
-    seen: FxHashSet<Node>,
+    /// By instrument.
+    graphs: Vec<Graph>,
+    /// The volume of each pair in the window. Never iterated.
+    pairs: FxHashMap<Pair, i64>,
+    /// Reused by every check: the candidates that traded since the last
+    /// one, and the members of the group being walked.
     recent: Vec<Node>,
+    walk: Vec<AccountIndex>,
+    /// The number of checks so far.
+    checks: u64,
     next_check: Nanos,
     alerted: Cooldowns,
+    feed: Feed,
 }
 
 /// A group of flat, busy accounts linked by their trades.
 struct Group {
-    /// Its members in key order.
-    members: Vec<Node>,
+    /// Its instrument.
+    instrument: InstrumentId,
+    /// Its members, by account.
+    members: Vec<(AccountId, AccountIndex)>,
     /// The smallest share of a member's volume done inside the group.
     closure: f64,
     /// The largest net position of a member, as a share of its volume.
     net: f64,
+}
+
+/// The pair of two accounts on an instrument.
+fn pair(instrument: InstrumentId, a: AccountIndex, b: AccountIndex) -> Pair {
+    (instrument, a.min(b), a.max(b))
 }
 
 impl WashRing {
@@ -164,147 +206,133 @@ impl WashRing {
             min_closure: v.get("min_closure"),
             cooldown: v.millis("cooldown_ms"),
             fills: VecDeque::new(),
-            flows: FxHashMap::default(),
+            graphs: Vec::new(),
             pairs: FxHashMap::default(),
-            candidates: FxHashSet::default(),
-            seen: FxHashSet::default(),
             recent: Vec::new(),
+            walk: Vec::new(),
+            checks: 0,
             next_check: Nanos(0),
             alerted: Cooldowns::default(),
+            feed: Feed::default(),
         }
     }
 
-    fn add(&mut self, fill: &Fill) {
-        for (account, bought, sold) in [(fill.buyer, fill.qty, 0), (fill.seller, 0, fill.qty)] {
-            let node = (fill.instrument, account);
-            let flow = self.flows.entry(node).or_default();
-            let was = flow.judged(self.min_volume, self.max_net_share);
+    fn graph(&mut self, instrument: InstrumentId) -> &mut Graph {
+        let i = usize::from(instrument.0);
+        if self.graphs.len() <= i {
+            self.graphs.resize_with(i + 1, Graph::default);
+        }
+        &mut self.graphs[i]
+    }
+
+    fn add(&mut self, fill: &Fill, buyer: AccountId, seller: AccountId) {
+        let (min_volume, max_net_share) = (self.min_volume, self.max_net_share);
+        let graph = self.graph(fill.instrument);
+        for (index, account, bought, sold) in
+            [(fill.buyer, buyer, fill.qty, 0), (fill.seller, seller, 0, fill.qty)]
+        {
+            let flow = graph.flows.at(index.get());
+            let was = flow.judged(min_volume, max_net_share);
+            flow.account = account;
             flow.bought += bought;
             flow.sold += sold;
             flow.last = fill.time;
-            let is = flow.judged(self.min_volume, self.max_net_share);
-            self.rejudged(node, was, is);
+            let is = flow.judged(min_volume, max_net_share);
+            graph.rejudged(index, was, is);
         }
-        let pair = (fill.instrument, fill.buyer.min(fill.seller), fill.buyer.max(fill.seller));
+        let pair = pair(fill.instrument, fill.buyer, fill.seller);
         let qty = self.pairs.entry(pair).or_default();
         let first = *qty == 0;
         *qty += fill.qty;
         if first {
-            self.link(fill.instrument, pair.1, pair.2);
+            self.graph(fill.instrument).link(pair.1, pair.2);
         }
     }
 
-    /// Takes a fill that left the window away, forgetting accounts and
-    /// pairs left with nothing.
+    /// Takes a fill that left the window away, forgetting pairs left with
+    /// nothing.
     fn remove(&mut self, fill: &Fill) {
         use std::collections::hash_map::Entry;
 
-        let pair = (fill.instrument, fill.buyer.min(fill.seller), fill.buyer.max(fill.seller));
+        let pair = pair(fill.instrument, fill.buyer, fill.seller);
         if let Entry::Occupied(mut e) = self.pairs.entry(pair) {
             *e.get_mut() -= fill.qty;
             if *e.get() == 0 {
                 e.remove();
-                self.unlink(fill.instrument, pair.1, pair.2);
+                self.graph(fill.instrument).unlink(pair.1, pair.2);
             }
         }
-        for (account, bought, sold) in [(fill.buyer, fill.qty, 0), (fill.seller, 0, fill.qty)] {
-            let node = (fill.instrument, account);
-            if let Entry::Occupied(mut e) = self.flows.entry(node) {
-                let f = e.get_mut();
-                let was = f.judged(self.min_volume, self.max_net_share);
-                f.bought -= bought;
-                f.sold -= sold;
-                let is = f.judged(self.min_volume, self.max_net_share);
-                if f.bought == 0 && f.sold == 0 {
-                    debug_assert!(f.counterparties.is_empty(), "a link outlived its fills");
-                    e.remove();
-                }
-                self.rejudged(node, was, is);
-            }
+        let (min_volume, max_net_share) = (self.min_volume, self.max_net_share);
+        let graph = self.graph(fill.instrument);
+        for (index, bought, sold) in [(fill.buyer, fill.qty, 0), (fill.seller, 0, fill.qty)] {
+            let f = graph.flows.at(index.get());
+            let was = f.judged(min_volume, max_net_share);
+            f.bought -= bought;
+            f.sold -= sold;
+            let is = f.judged(min_volume, max_net_share);
+            debug_assert!(
+                f.bought != 0 || f.sold != 0 || f.counterparties.is_empty(),
+                "a link outlived its fills"
+            );
+            graph.rejudged(index, was, is);
         }
     }
 
-    /// Keeps the candidates up to date when an account's flow changed.
-    fn rejudged(&mut self, node: Node, was: bool, is: bool) {
-        if is && !was {
-            self.candidates.insert(node);
-        } else if was && !is {
-            self.candidates.remove(&node);
-        }
-    }
-
-    /// Links two accounts that traded on an instrument.
-    fn link(&mut self, instrument: InstrumentId, a: AccountId, b: AccountId) {
-        if let Some(f) = self.flows.get_mut(&(instrument, a)) {
-            f.counterparties.push(b);
-        }
-        if a != b
-            && let Some(f) = self.flows.get_mut(&(instrument, b))
-        {
-            f.counterparties.push(a);
-        }
-    }
-
-    /// Takes away the link of two accounts whose trades all left the
-    /// window.
-    fn unlink(&mut self, instrument: InstrumentId, a: AccountId, b: AccountId) {
-        for (from, to) in [(a, b), (b, a)] {
-            if let Some(f) = self.flows.get_mut(&(instrument, from))
-                && let Some(i) = f.counterparties.iter().position(|&c| c == to)
-            {
-                f.counterparties.swap_remove(i);
-            }
-            if a == b {
-                break;
-            }
-        }
-    }
-
-    /// Tells whether an account is flat and busy enough to be judged.
-    fn candidate(&self, node: &Node) -> bool {
-        self.candidates.contains(node)
-    }
-
-    /// Finds the group of flat, busy accounts that `start` belongs to:
-    /// every candidate reached from it through trades between candidates.
-    fn group(&mut self, start: Node) -> Group {
-        let instrument = start.0;
-        let mut members = vec![start];
-        self.seen.insert(start);
+    /// Walks the group of flat, busy accounts that `start` belongs to
+    /// (every candidate reached from it through trades between
+    /// candidates), marking its members seen, and returns it when it is
+    /// closed enough to be a ring.
+    fn ring(&mut self, start: Node) -> Option<Group> {
+        let (instrument, first) = start;
+        let check = self.checks;
+        let graph = &mut self.graphs[usize::from(instrument.0)];
+        let walk = &mut self.walk;
+        walk.clear();
+        walk.push(first);
+        graph.flows.at(first.get()).seen = check;
         let mut next = 0;
-        while let Some(&node) = members.get(next) {
+        while let Some(&node) = walk.get(next) {
             next += 1;
-            for &c in &self.flows[&node].counterparties {
-                let other = (instrument, c);
-                if !self.seen.contains(&other) && self.candidate(&other) {
-                    self.seen.insert(other);
-                    members.push(other);
+            for k in 0..graph.flows[node.get()].counterparties.len() {
+                let c = graph.flows[node.get()].counterparties[k];
+                let other = graph.flows.at(c.get());
+                if other.seen != check && other.candidate.is_some() {
+                    other.seen = check;
+                    walk.push(c);
                 }
             }
         }
-        members.sort_unstable();
 
         // Each member's volume inside the group: every link of a member
         // leads inside it, and a trade with itself is both a buy and a
-        // sell.
+        // sell. One member doing too little of its volume inside rules
+        // the group out, whatever the others do; most groups are the
+        // market's busy traders, linked to many others, and end here.
+        let flows = &graph.flows;
         let mut closure = f64::INFINITY;
         let mut net = 0.0_f64;
-        for &(_, account) in &members {
-            let flow = &self.flows[&(instrument, account)];
+        for &index in walk.iter() {
+            let flow = &flows[index.get()];
             let mut inside = 0_i64;
             for &c in &flow.counterparties {
-                let pair = (instrument, account.min(c), account.max(c));
-                if c == account {
-                    inside += 2 * self.pairs[&pair];
-                } else if self.candidate(&(instrument, c)) {
-                    inside += self.pairs[&pair];
+                let volume = self.pairs[&pair(instrument, index, c)];
+                if c == index {
+                    inside += 2 * volume;
+                } else if flows[c.get()].candidate.is_some() {
+                    inside += volume;
                 }
             }
             let gross = (flow.bought + flow.sold) as f64;
             closure = closure.min(inside as f64 / gross);
+            if closure < self.min_closure {
+                return None;
+            }
             net = net.max((flow.bought - flow.sold).abs() as f64 / gross);
         }
-        Group { members, closure, net }
+        let mut members: Vec<(AccountId, AccountIndex)> =
+            walk.iter().map(|&i| (flows[i.get()].account, i)).collect();
+        members.sort_unstable();
+        Some(Group { instrument, members, closure, net })
     }
 
     /// Judges every group of flat, busy accounts that traded since the
@@ -316,35 +344,77 @@ impl WashRing {
     /// candidates that did, and costs in proportion to the candidates and
     /// their groups rather than to every account and pair of the window.
     fn check(&mut self, now: Nanos, alerts: &mut Vec<Alert>) {
-        self.seen.clear();
+        self.checks += 1;
         let mut recent = std::mem::take(&mut self.recent);
         recent.clear();
-        recent.extend(
-            self.candidates
-                .iter()
-                .filter(|node| now.saturating_sub(self.flows[node].last) <= self.check_every),
-        );
-        let mut groups = Vec::new();
-        for &node in &recent {
-            if !self.seen.contains(&node) {
-                let group = self.group(node);
-                if group.closure >= self.min_closure {
-                    groups.push(group);
+        for (i, graph) in self.graphs.iter_mut().enumerate() {
+            let instrument = InstrumentId(i as u16);
+            for &c in &graph.candidates {
+                if now.saturating_sub(graph.flows[c.get()].last) <= self.check_every {
+                    recent.push((instrument, c));
                 }
+            }
+        }
+        let mut groups = Vec::new();
+        for &(instrument, c) in &recent {
+            let seen = self.graphs[usize::from(instrument.0)].flows[c.get()].seen;
+            if seen != self.checks {
+                groups.extend(self.ring((instrument, c)));
             }
         }
         self.recent = recent;
 
-        // Groups in the order of their first member, so that the cooldown
-        // of an account in groups on two instruments falls the same way on
-        // every run.
-        groups.sort_unstable_by_key(|g| g.members[0]);
+        // Groups in the order of their instrument and first member, so
+        // that the cooldown of an account in groups on two instruments
+        // falls the same way on every run.
+        groups.sort_unstable_by_key(|g| (g.instrument, g.members[0].0));
         for group in groups {
             let score = group.closure.min(1.0) * (1.0 - group.net);
-            for &(_, m) in &group.members {
+            for &(m, _) in &group.members {
                 let entity = Entity::Account(m);
                 let alert = Alert { time: now, kind: AbuseKind::WashTrading, entity, score };
                 self.alerted.raise(alert, self.cooldown, alerts);
+            }
+        }
+    }
+}
+
+impl Graph {
+    /// Keeps the candidates up to date when an account's flow changed.
+    fn rejudged(&mut self, index: AccountIndex, was: bool, is: bool) {
+        if is && !was {
+            let at = self.candidates.len() as u32;
+            self.candidates.push(index);
+            self.flows.at(index.get()).candidate = Some(at);
+        } else if was && !is {
+            let flow = self.flows.at(index.get());
+            if let Some(at) = flow.candidate.take() {
+                self.candidates.swap_remove(at as usize);
+                if let Some(&moved) = self.candidates.get(at as usize) {
+                    self.flows.at(moved.get()).candidate = Some(at);
+                }
+            }
+        }
+    }
+
+    /// Links two accounts that traded.
+    fn link(&mut self, a: AccountIndex, b: AccountIndex) {
+        self.flows.at(a.get()).counterparties.push(b);
+        if a != b {
+            self.flows.at(b.get()).counterparties.push(a);
+        }
+    }
+
+    /// Takes away the link of two accounts whose trades all left the
+    /// window.
+    fn unlink(&mut self, a: AccountIndex, b: AccountIndex) {
+        for (from, to) in [(a, b), (b, a)] {
+            let f = self.flows.at(from.get());
+            if let Some(i) = f.counterparties.iter().position(|&c| c == to) {
+                f.counterparties.swap_remove(i);
+            }
+            if a == b {
+                break;
             }
         }
     }
@@ -365,17 +435,32 @@ impl Detector for WashRing {
 
     #[inline(always)]
     fn on_event(&mut self, event: &Event, alerts: &mut Vec<Alert>) {
+        indices::on_event(self, event, alerts);
+    }
+
+    fn on_indexed(&mut self, events: Indexed<'_>, alerts: &mut Vec<Alert>) {
+        indices::on_indexed(self, events, alerts);
+    }
+}
+
+impl Step for WashRing {
+    fn feed(&mut self) -> &mut Feed {
+        &mut self.feed
+    }
+
+    #[inline(always)]
+    fn step(&mut self, event: &Event, indices: &EventIndices, alerts: &mut Vec<Alert>) {
         let now = event.time;
         if let EventBody::Trade(t) = &event.body {
             let fill = Fill {
                 time: now,
                 instrument: t.instrument,
-                buyer: t.buyer().access.account,
-                seller: t.seller().access.account,
+                buyer: indices.buyer(t).account,
+                seller: indices.seller(t).account,
                 qty: t.qty.0,
             };
             self.fills.push_back(fill);
-            self.add(&fill);
+            self.add(&fill, t.buyer().access.account, t.seller().access.account);
         }
         while let Some(&old) = self.fills.front() {
             if now.saturating_sub(old.time) <= self.window {
