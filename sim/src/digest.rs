@@ -78,6 +78,19 @@ impl Record<'_> {
         self.bytes[self.len..self.len + b.len()].copy_from_slice(b);
         self.len += b.len();
     }
+
+    /// Writes all `N` bytes of `b` but keeps only the first `used`, the
+    /// rest to be written over by what follows: a field whose length
+    /// depends on its value costs one write of fixed size and no branch,
+    /// which matters because the values (an API key or none, a client of
+    /// one kind or another) follow no pattern a branch predictor can learn.
+    /// The room of a record has space for the longest record and for the
+    /// unused bytes of its last write.
+    fn put_prefix<const N: usize>(&mut self, b: [u8; N], used: usize) {
+        debug_assert!(used <= N);
+        self.bytes[self.len..self.len + N].copy_from_slice(&b);
+        self.len += used;
+    }
 }
 
 fn encode(event: &Event, out: &mut Record<'_>) {
@@ -217,42 +230,50 @@ fn put_u16(out: &mut Record<'_>, v: u16) {
 }
 
 fn put_price(out: &mut Record<'_>, p: Option<Price>) {
-    match p {
-        Some(p) => {
-            out.push(1);
-            put(out, p.0 as u64);
-        }
-        None => out.push(0),
-    }
+    let (tag, price, used) = match p {
+        Some(p) => (1, p.0 as u64, 9),
+        None => (0, 0, 1),
+    };
+    let mut b = [tag; 9];
+    b[1..].copy_from_slice(&price.to_le_bytes());
+    out.put_prefix(b, used);
 }
 
 fn put_access(out: &mut Record<'_>, a: &Access) {
-    out.extend_from_slice(&a.account.0.to_le_bytes());
-    match a.channel {
-        Channel::Web => out.push(0),
-        Channel::Mobile => out.push(1),
-        Channel::Api(k) => {
-            out.push(2);
-            out.extend_from_slice(&k.0.to_le_bytes());
-        }
-    }
-    out.extend_from_slice(&a.ip.0.to_le_bytes());
-    put_u16(out, a.region.0);
-    out.push(match a.network {
+    // The account, the channel's tag and the API key if any.
+    let (channel, key, used) = match a.channel {
+        Channel::Web => (0, 0, 5),
+        Channel::Mobile => (1, 0, 5),
+        Channel::Api(k) => (2, k.0, 9),
+    };
+    let mut head = [channel; 9];
+    head[..4].copy_from_slice(&a.account.0.to_le_bytes());
+    head[5..].copy_from_slice(&key.to_le_bytes());
+    out.put_prefix(head, used);
+
+    // The address, its region and its network.
+    let mut place = [0; 7];
+    place[..4].copy_from_slice(&a.ip.0.to_le_bytes());
+    place[4..6].copy_from_slice(&a.region.0.to_le_bytes());
+    place[6] = match a.network {
         Network::Home => 0,
         Network::Mobile => 1,
         Network::Cloud => 2,
         Network::Vpn => 3,
-    });
-    match a.client {
-        Client::OfficialWeb => out.push(0),
-        Client::OfficialApp => out.push(1),
-        Client::KnownLibrary(i) => out.extend_from_slice(&[2, i]),
+    };
+    out.extend_from_slice(&place);
+
+    // The client's tag and what names it.
+    let (client, used) = match a.client {
+        Client::OfficialWeb => ([0, 0, 0], 1),
+        Client::OfficialApp => ([1, 0, 0], 1),
+        Client::KnownLibrary(i) => ([2, i, 0], 2),
         Client::Unknown(f) => {
-            out.push(3);
-            put_u16(out, f);
+            let [lo, hi] = f.to_le_bytes();
+            ([3, lo, hi], 3)
         }
-    }
+    };
+    out.put_prefix(client, used);
 }
 
 fn side(s: Side) -> u8 {
