@@ -327,10 +327,14 @@ fn join(handles: Vec<ScopedJoinHandle<'_, Worker>>) -> Vec<Worker> {
         .collect()
 }
 
-/// The first worker's work per event in giving each batch its indices, in
-/// the nanoseconds of [`Detector::cost_ns`]: what `cargo bench -p
-/// surveil-bench --bench detectors` measures as `indexing`.
-pub const INDEXING_COST_NS: u32 = 10;
+/// The first worker's extra work per event in giving each batch its
+/// indices, in the nanoseconds of [`Detector::cost_ns`]. On one thread,
+/// `DETECT_COSTS=1 cargo run --release -p surveil-bench --example detect`
+/// leaves about 16 ns per event of the default stream outside the
+/// detectors, the indexing with the reading of the events from memory;
+/// every worker reads the events, so the first worker's extra is the rest,
+/// about half.
+pub const INDEXING_COST_NS: u32 = 8;
 
 /// Spreads detectors over `threads` workers (at least one, at most one per
 /// detector) so that each worker's share of [`Detector::cost_ns`] is as even

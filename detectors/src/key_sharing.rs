@@ -207,7 +207,7 @@ impl Detector for KeyTravel {
     }
 
     fn cost_ns(&self) -> u32 {
-        7
+        5
     }
 
     #[inline(always)]

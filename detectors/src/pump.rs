@@ -546,7 +546,7 @@ impl Detector for PumpGroup {
     }
 
     fn cost_ns(&self) -> u32 {
-        12
+        8
     }
 
     #[inline(always)]

@@ -128,7 +128,7 @@ impl Detector for KeyFanout {
     }
 
     fn cost_ns(&self) -> u32 {
-        18
+        6
     }
 
     #[inline(always)]

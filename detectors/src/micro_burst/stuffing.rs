@@ -179,7 +179,7 @@ impl Detector for QuoteStuffing {
     }
 
     fn cost_ns(&self) -> u32 {
-        17
+        9
     }
 
     #[inline(always)]

@@ -450,7 +450,7 @@ impl Detector for WashRing {
     }
 
     fn cost_ns(&self) -> u32 {
-        21
+        11
     }
 
     #[inline(always)]

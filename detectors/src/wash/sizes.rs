@@ -90,7 +90,7 @@ impl Detector for WashSizes {
     }
 
     fn cost_ns(&self) -> u32 {
-        12
+        8
     }
 
     #[inline(always)]
