@@ -327,10 +327,17 @@ fn join(handles: Vec<ScopedJoinHandle<'_, Worker>>) -> Vec<Worker> {
         .collect()
 }
 
-/// The first worker's work per event in giving each batch its indices, in
-/// the nanoseconds of [`Detector::cost_ns`]: what `cargo bench -p
-/// surveil-bench --bench detectors` measures as `indexing`.
-pub const INDEXING_COST_NS: u32 = 10;
+/// The first worker's extra work per event in giving each batch its
+/// indices, in the nanoseconds of [`Detector::cost_ns`]. On one thread,
+/// `DETECT_COSTS=1 cargo run --release -p surveil-bench --example detect`
+/// leaves about 16 ns per event of the default stream outside the
+/// detectors, the indexing with the reading of the events from memory. On
+/// two threads the other worker reads the events too, yet counting only
+/// half of that left the first worker's busy time some 15 ns per event
+/// above the other's, and counting all of it brings the two closer to even
+/// (the busy times of both vary by a third from one pass to the next on
+/// the shared development machine).
+pub const INDEXING_COST_NS: u32 = 16;
 
 /// Spreads detectors over `threads` workers (at least one, at most one per
 /// detector) so that each worker's share of [`Detector::cost_ns`] is as even

@@ -32,27 +32,40 @@ const ALPHA: f64 = 1.0 / 1000.0;
 
 impl SizeBaseline {
     /// Returns the logarithm of a size of at least one lot.
-    #[inline]
+    #[inline(always)]
     fn log(&mut self, q: i64) -> f64 {
         match usize::try_from(q) {
-            Ok(small) if small < LOGGED_SIZES => {
-                if self.logs.len() <= small {
-                    self.logs.resize(small + 1, f64::NAN);
-                }
-                if self.logs[small].is_nan() {
-                    self.logs[small] = (q as f64).ln();
-                }
-                self.logs[small]
-            }
+            Ok(small) if small < LOGGED_SIZES => match self.logs.get(small) {
+                Some(&log) if !log.is_nan() => log,
+                _ => self.first_log(small),
+            },
             _ => (q as f64).ln(),
         }
     }
 
+    /// Computes and keeps the logarithm of a small size met for the first
+    /// time.
+    #[cold]
+    fn first_log(&mut self, small: usize) -> f64 {
+        if self.logs.len() <= small {
+            self.logs.resize(small + 1, f64::NAN);
+        }
+        self.logs[small] = (small as f64).ln();
+        self.logs[small]
+    }
+
+    /// Makes room for the sizes of instrument `i`.
+    #[cold]
+    fn grow(&mut self, i: usize) {
+        self.per_instrument.resize(i + 1, Sizes { log_mean: 0.0, smallest: i64::MAX, seen: 0 });
+    }
+
     /// Adds an order size.
+    #[inline(always)]
     pub fn observe(&mut self, instrument: InstrumentId, qty: Qty) {
         let i = usize::from(instrument.0);
         if self.per_instrument.len() <= i {
-            self.per_instrument.resize(i + 1, Sizes { log_mean: 0.0, smallest: i64::MAX, seen: 0 });
+            self.grow(i);
         }
         let x = self.log(qty.0.max(1));
         let s = &mut self.per_instrument[i];

@@ -81,7 +81,7 @@ impl Detector for RandomDetector {
     }
 
     fn cost_ns(&self) -> u32 {
-        8
+        4
     }
 
     #[inline(always)]

@@ -196,11 +196,25 @@ pub struct Indexer {
     accounts: FxHashMap<AccountId, Known>,
     keys: FxHashMap<KeyId, KeyIndex>,
     ips: FxHashMap<Ip, IpIndex>,
-    /// The last access record met, and its indices: most events repeat
-    /// the access of the event before them.
-    last: Option<(Access, AccessIndices)>,
+    /// Access records met lately, with their indices, by a hash of the
+    /// account and address: most events repeat an access met a few events
+    /// before, and then one comparison replaces the maps' look-ups.
+    lately: Box<[Option<Met>; LATELY]>,
     /// The slot of every order alive.
     orders: Orders,
+}
+
+/// The places of [`Indexer`]'s table of access records met lately: a
+/// power of two.
+const LATELY: usize = 1 << 8;
+
+/// An access record met lately: what tells it apart, and its indices.
+#[derive(Clone, Copy, Debug)]
+struct Met {
+    account: AccountId,
+    channel: Channel,
+    ip: Ip,
+    indices: AccessIndices,
 }
 
 /// An account met before, with the channel and address of its last
@@ -227,7 +241,7 @@ impl Indexer {
             accounts: FxHashMap::default(),
             keys: FxHashMap::default(),
             ips: FxHashMap::default(),
-            last: None,
+            lately: Box::new([None; LATELY]),
             orders: Orders::default(),
         }
     }
@@ -264,19 +278,28 @@ impl Indexer {
     /// next free indices.
     #[inline(always)]
     fn access(&mut self, access: &Access) -> AccessIndices {
-        match &self.last {
-            Some((last, indices))
-                if last.account == access.account
-                    && last.ip == access.ip
-                    && last.channel == access.channel =>
+        // A multiplicative hash of the account and the address, its top
+        // bits the place.
+        let mixed = access.account.0 ^ access.ip.0.rotate_left(16);
+        let at = (mixed.wrapping_mul(0x9E37_79B9) >> (32 - LATELY.trailing_zeros())) as usize;
+        match self.lately[at] {
+            Some(met)
+                if met.account == access.account
+                    && met.ip == access.ip
+                    && met.channel == access.channel =>
             {
-                *indices
+                met.indices
             }
-            _ => self.other_access(access),
+            _ => {
+                let indices = self.other_access(access);
+                let (account, channel, ip) = (access.account, access.channel, access.ip);
+                self.lately[at] = Some(Met { account, channel, ip, indices });
+                indices
+            }
         }
     }
 
-    /// Returns the indices of an access record other than the last one.
+    /// Returns the indices of an access record not met lately.
     #[inline(never)]
     fn other_access(&mut self, access: &Access) -> AccessIndices {
         let next = AccountIndex::new(self.accounts.len());
@@ -285,9 +308,7 @@ impl Indexer {
             Entry::Occupied(known) => {
                 let known = known.get();
                 if known.channel == access.channel && known.ip == access.ip {
-                    let indices = known.indices;
-                    self.last = Some((*access, indices));
-                    return indices;
+                    return known.indices;
                 }
                 known.indices.account
             }
@@ -310,7 +331,6 @@ impl Indexer {
                 e.insert(known);
             }
         }
-        self.last = Some((*access, indices));
         indices
     }
 
@@ -419,11 +439,11 @@ impl BatchIndices {
 /// is looked in only for the places such orders left.
 #[derive(Debug)]
 struct Orders {
-    recent: Vec<Option<(OrderId, OrderSlot)>>,
+    recent: Box<[Option<(OrderId, OrderSlot)>; RECENT]>,
     /// Orders pushed out of `recent` by newer ones.
     older: FxHashMap<OrderId, OrderSlot>,
     /// How many orders of `older` belong at each place of `recent`.
-    older_at: Vec<u32>,
+    older_at: Box<[u32; RECENT]>,
     /// Slots given up by orders whose life ended, the one freed last at
     /// the end.
     free: Vec<OrderSlot>,
@@ -440,9 +460,9 @@ const RECENT: usize = 1 << 12;
 impl Default for Orders {
     fn default() -> Orders {
         Orders {
-            recent: vec![None; RECENT],
+            recent: Box::new([None; RECENT]),
             older: FxHashMap::default(),
-            older_at: vec![0; RECENT],
+            older_at: Box::new([0; RECENT]),
             free: Vec::new(),
             slots: 0,
             live: 0,

@@ -170,8 +170,10 @@ pub trait Detector: Send {
     /// the harness uses only to spread detectors evenly over its threads;
     /// it never changes what any detector outputs. The default,
     /// [`DEFAULT_COST_NS`], suits a detector that looks up a map or two per
-    /// event; the built-ins return what `cargo bench -p surveil-bench
-    /// --bench detectors` measured for them.
+    /// event; the built-ins return their busy time per event of the
+    /// default stream with every built-in on one thread, as
+    /// `DETECT_COSTS=1 cargo run --release -p surveil-bench --example
+    /// detect` measures it.
     fn cost_ns(&self) -> u32 {
         DEFAULT_COST_NS
     }

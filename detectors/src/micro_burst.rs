@@ -138,7 +138,7 @@ impl Detector for BurstRate {
     }
 
     fn cost_ns(&self) -> u32 {
-        17
+        14
     }
 
     #[inline(always)]

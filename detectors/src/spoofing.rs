@@ -264,7 +264,7 @@ impl Detector for SpoofCancel {
     }
 
     fn cost_ns(&self) -> u32 {
-        13
+        9
     }
 
     #[inline(always)]

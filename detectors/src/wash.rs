@@ -124,7 +124,7 @@ impl Detector for WashPairs {
     }
 
     fn cost_ns(&self) -> u32 {
-        10
+        4
     }
 
     #[inline(always)]

@@ -104,7 +104,7 @@ impl Detector for KeyConcurrent {
     }
 
     fn cost_ns(&self) -> u32 {
-        6
+        3
     }
 
     #[inline(always)]

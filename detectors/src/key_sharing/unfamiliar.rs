@@ -112,7 +112,7 @@ impl Detector for KeyUnfamiliar {
     }
 
     fn cost_ns(&self) -> u32 {
-        11
+        4
     }
 
     #[inline(always)]

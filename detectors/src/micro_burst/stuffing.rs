@@ -50,8 +50,20 @@ pub struct QuoteStuffing {
     keys: Table<Option<KeyState>>,
     /// When each order was accepted, by order slot.
     born: OrderValues<Nanos>,
+    /// The bucket of the last event's time, and the times it spans, so
+    /// that the bucket of most events takes no division.
+    current: Bucket,
     alerted: Cooldowns,
     feed: Feed,
+}
+
+/// A bucket of time: its number and the times it spans, from `start` to
+/// before `end`.
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    number: u64,
+    start: u64,
+    end: u64,
 }
 
 impl QuoteStuffing {
@@ -110,15 +122,27 @@ impl QuoteStuffing {
             cooldown: v.millis("cooldown_ms"),
             keys: Table::default(),
             born: OrderValues::default(),
+            current: Bucket { number: 0, start: 1, end: 0 },
             alerted: Cooldowns::default(),
             feed: Feed::default(),
         }
     }
 
+    /// Makes the bucket of `now` the current one and returns its number.
+    #[inline(never)]
+    fn move_to(&mut self, now: Nanos) -> u64 {
+        let number = now.0 / self.bucket.0;
+        let start = number * self.bucket.0;
+        self.current = Bucket { number, start, end: start.saturating_add(self.bucket.0) };
+        number
+    }
+
     /// Returns the key's state with its bucket brought up to `now`: the
     /// buckets that ended are folded into the baseline, empty ones too.
+    #[inline(always)]
     fn state(&mut self, key: KeyIndex, now: Nanos) -> &mut KeyState {
-        let bucket = now.0 / self.bucket.0;
+        let c = self.current;
+        let bucket = if (c.start..c.end).contains(&now.0) { c.number } else { self.move_to(now) };
         let (alpha, floor) = (self.alpha, self.min_baseline);
         let state = self.keys.at(key.get()).get_or_insert_with(|| KeyState {
             bucket,
@@ -155,7 +179,7 @@ impl Detector for QuoteStuffing {
     }
 
     fn cost_ns(&self) -> u32 {
-        17
+        9
     }
 
     #[inline(always)]
@@ -246,10 +270,18 @@ impl Step for QuoteStuffing {
         if state.messages < min_messages || state.cancels == 0 {
             return;
         }
+        // Each test only when the ones before it pass, the dearest last:
+        // the mean life is at most `max_life` when the sum of lives is
+        // below `max_life + 1` lives, which takes no division.
         let rate = f64::from(state.messages) / state.baseline;
-        let order_to_trade = f64::from(state.orders) / f64::from(state.fills + 1);
-        let mean_life = Nanos(state.lifetime_sum.0 / u64::from(state.cancels));
-        if rate >= multiple && order_to_trade >= ratio && mean_life <= max_life {
+        let short_lived = || {
+            let sum = u128::from(state.lifetime_sum.0);
+            sum < (u128::from(max_life.0) + 1) * u128::from(state.cancels)
+        };
+        if rate >= multiple
+            && f64::from(state.orders) / f64::from(state.fills + 1) >= ratio
+            && short_lived()
+        {
             let alert = Alert {
                 time: now,
                 kind: AbuseKind::MicroBurst,

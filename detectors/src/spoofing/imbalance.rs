@@ -219,7 +219,7 @@ impl Detector for SpoofImbalance {
     }
 
     fn cost_ns(&self) -> u32 {
-        17
+        10
     }
 
     #[inline(always)]

@@ -117,6 +117,9 @@ pub struct WashRing {
     min_closure: f64,
     cooldown: Nanos,
     fills: VecDeque<Fill>,
+    /// The time after which the oldest fill leaves the window; never while
+    /// there is none.
+    oldest_leaves: Nanos,
     /// By instrument.
     graphs: Vec<Graph>,
     /// The volume of each pair in the window. Never iterated.
@@ -206,6 +209,7 @@ impl WashRing {
             min_closure: v.get("min_closure"),
             cooldown: v.millis("cooldown_ms"),
             fills: VecDeque::new(),
+            oldest_leaves: Nanos(u64::MAX),
             graphs: Vec::new(),
             pairs: FxHashMap::default(),
             recent: Vec::new(),
@@ -247,6 +251,22 @@ impl WashRing {
         if first {
             self.graph(fill.instrument).link(pair.1, pair.2);
         }
+    }
+
+    /// Takes the fills older than the window out of it.
+    #[inline(never)]
+    fn expire(&mut self, now: Nanos) {
+        while let Some(&old) = self.fills.front() {
+            if now.saturating_sub(old.time) <= self.window {
+                break;
+            }
+            self.fills.pop_front();
+            self.remove(&old);
+        }
+        self.oldest_leaves = self
+            .fills
+            .front()
+            .map_or(Nanos(u64::MAX), |f| Nanos(f.time.0.saturating_add(self.window.0)));
     }
 
     /// Takes a fill that left the window away, forgetting pairs left with
@@ -430,7 +450,7 @@ impl Detector for WashRing {
     }
 
     fn cost_ns(&self) -> u32 {
-        21
+        11
     }
 
     #[inline(always)]
@@ -460,14 +480,14 @@ impl Step for WashRing {
                 qty: t.qty.0,
             };
             self.fills.push_back(fill);
+            if self.fills.len() == 1 {
+                self.oldest_leaves = Nanos(now.0.saturating_add(self.window.0));
+            }
             self.add(&fill, t.buyer().access.account, t.seller().access.account);
         }
-        while let Some(&old) = self.fills.front() {
-            if now.saturating_sub(old.time) <= self.window {
-                break;
-            }
-            self.fills.pop_front();
-            self.remove(&old);
+        // Checked here, without a call, since most events expire nothing.
+        if now > self.oldest_leaves {
+            self.expire(now);
         }
         if now >= self.next_check {
             self.next_check = now + self.check_every;
