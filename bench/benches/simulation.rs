@@ -3,12 +3,13 @@
 //! and every public event digested.
 //!
 //! Run with `cargo bench -p surveil-bench --bench simulation`. Each sample
-//! simulates the first five minutes of the default scenario, at its own
-//! retail size multiplier (without the API-share recalibration a
-//! `surveil run` may add), from building the population to the ground
-//! truth, and feeds every batch of events to the stream digest, so that no
-//! part of the work can be optimised away. No detector runs. Throughput is
-//! in public events per second.
+//! of `default_5min` simulates the first five minutes of the default
+//! scenario and each sample of `default_hour` the whole of it (one
+//! simulated hour), at its own retail size multiplier (without the
+//! API-share recalibration a `surveil run` may add), from building the
+//! population to the ground truth, and feeds every batch of events to the
+//! stream digest, so that no part of the work can be optimised away. No
+//! detector runs. Throughput is in public events per second.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -37,13 +38,16 @@ fn simulate(config: &Config) -> (usize, String) {
 
 fn simulation(c: &mut Criterion) {
     let loaded = surveil_scenarios::load("default").expect("the default scenario loads");
-    let config = Config { duration: SESSION, ..loaded.config };
-    let (events, _) = simulate(&config);
+    let hour = loaded.config;
+    let five_minutes = Config { duration: SESSION, ..hour.clone() };
 
     let mut group = c.benchmark_group("simulation");
     group.sample_size(10).measurement_time(Duration::from_secs(10));
-    group.throughput(Throughput::Elements(events as u64));
-    group.bench_function("default_5min", |b| b.iter(|| black_box(simulate(&config))));
+    for (name, config) in [("default_5min", &five_minutes), ("default_hour", &hour)] {
+        let (events, _) = simulate(config);
+        group.throughput(Throughput::Elements(events as u64));
+        group.bench_function(name, |b| b.iter(|| black_box(simulate(config))));
+    }
     group.finish();
 }
 
