@@ -732,7 +732,7 @@ fn run_command(args: RunArgs) -> Result<String, Failure> {
         .map_err(|e| bad(e.into()))?;
     if let Some(path) = &config_file {
         let file = detector_config::read(path).map_err(|e| bad(e.into()))?;
-        choices = detector_config::merge(choices, &file);
+        choices = detector_config::merge(choices, &file).map_err(|e| bad(e.into()))?;
     }
     if let Some(k) = alert_budget
         && !(k.is_finite() && k >= 0.0)
