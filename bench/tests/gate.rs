@@ -195,7 +195,7 @@ fn a_missing_baseline_or_detector_configuration_is_named_once_with_the_reason_on
 }
 
 #[test]
-fn a_baseline_figure_out_of_range_an_unknown_kind_or_a_row_twice_exits_2_naming_its_line() {
+fn a_bad_figure_detector_kind_or_row_of_a_baseline_exits_2_naming_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let baseline = dir.path().join("figures.toml");
     let head = "[[run]]\nscenario = \"small\"\nseeds = [1]\n\n[[run.score]]\n";
@@ -206,6 +206,7 @@ fn a_baseline_figure_out_of_range_an_unknown_kind_or_a_row_twice_exits_2_naming_
         (format!("{row}f1 = 0.5\ndelay_p50_ms = nan\n"), "`delay_p50_ms`", 9),
         ("detector = \"burst_rate\"\nkind = \"bursts\"\nf1 = 0.5\n".to_owned(), "`kind`", 7),
         (format!("{row}f1 = 0.5\n\n[[run.score]]\n{row}f1 = 0.4\n"), "twice", 12),
+        ("detector = \"burst_rat\"\nkind = \"micro_burst\"\n".to_owned(), "`detector`", 6),
     ] {
         std::fs::write(&baseline, format!("{head}{body}")).unwrap();
         let out = surveil(&["check", "--baseline", text(&baseline)]);
