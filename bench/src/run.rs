@@ -168,21 +168,29 @@ pub fn execute(
             break (output, config.retail.size_multiplier, true, probes.len());
         }
         if probes.len() == calibrate::MAX_RUNS {
-            tracing::warn!(
-                target,
-                runs = probes.len(),
-                "API share target not met; reporting the closest run"
-            );
             let off = |p: &Probe| (p.share - target).abs();
             let (closest, _) = probes
                 .iter()
                 .enumerate()
                 .min_by(|(_, a), (_, b)| off(a).total_cmp(&off(b)))
                 .expect("at least one run was made");
+            // The warning counts every run made, the closest one's repeat
+            // included, as the results' `calibration.runs` does.
+            let warn = |runs: usize| {
+                tracing::warn!(
+                    target,
+                    runs,
+                    closest = closest + 1,
+                    "API share target not met in {} tries; reporting the closest run",
+                    calibrate::MAX_RUNS
+                );
+            };
             if closest + 1 == probes.len() {
+                warn(probes.len());
                 break (output, config.retail.size_multiplier, false, probes.len());
             }
             drop(output);
+            warn(probes.len() + 1);
             config.retail.size_multiplier = probes[closest].multiplier;
             progress.reset();
             let output = pipeline::run(&config, build()?, request.pipeline, progress);

@@ -217,3 +217,20 @@ fn a_bad_figure_detector_kind_or_row_of_a_baseline_exits_2_naming_its_line() {
         assert!(err.contains(&format!("line {line},")), "{err}");
     }
 }
+
+#[test]
+fn the_calibration_warning_counts_the_runs_the_results_report() {
+    // Retail sizes cannot shrink far enough in four minutes for API orders
+    // to make up 98% of the value traded.
+    let (dir, _) = folder();
+    let scenario = dir.path().join("far.toml");
+    std::fs::write(&scenario, format!("api_share = 0.98\n{TINY}")).unwrap();
+    let out = surveil(&["run", text(&scenario), "--detectors", "null", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["calibration"]["met"], false, "{}", doc["calibration"]);
+    let runs = doc["calibration"]["runs"].as_u64().unwrap();
+    let err = stderr(&out);
+    assert!(err.contains("API share target not met in 4 tries"), "{err}");
+    assert!(err.contains(&format!("runs={runs}")), "{err}");
+}
