@@ -443,7 +443,8 @@ struct ScoreArgs {
     #[arg(long, value_name = "CMD")]
     detector_cmd: String,
 
-    /// The name the detector is scored under.
+    /// The name the detector is scored under; not empty, and not `null`
+    /// or `random`, the floors scored beside it.
     #[arg(long, default_value = "external")]
     name: String,
 
@@ -1015,6 +1016,24 @@ fn score(args: ScoreArgs) -> Result<String, Failure> {
         return Err(Failure::BadInput(anyhow::anyhow!(
             "--kinds: `{}` is named twice; each kind is scored once",
             twice.as_str()
+        )));
+    }
+    if detector_cmd.trim().is_empty() {
+        return Err(Failure::BadInput(anyhow::anyhow!(
+            "--detector-cmd: the command is empty; expected the command line that runs the \
+             detector, such as \"python3 examples/detectors/burst.py\""
+        )));
+    }
+    if name.trim().is_empty() {
+        return Err(Failure::BadInput(anyhow::anyhow!(
+            "--name: the name is empty; expected the name to score the detector under"
+        )));
+    }
+    if run_mod::FLOORS.contains(&name.as_str()) {
+        return Err(Failure::BadInput(anyhow::anyhow!(
+            "--name: `{name}` is the name of a floor, which is always scored beside the \
+             detector; choose another name (floors: {})",
+            run_mod::FLOORS.join(", ")
         )));
     }
     if !(timeout_s.is_finite() && timeout_s > 0.0 && timeout_s <= MAX_TIMEOUT_S) {

@@ -27,6 +27,10 @@ pub struct RunRequest {
     pub pipeline: PipelineOptions,
 }
 
+/// The floors, scored beside every run's detectors under these names: null
+/// never alerts, random alerts at random.
+pub const FLOORS: [&str; 2] = ["null", "random"];
+
 /// Errors a run can refuse with before it starts.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -128,7 +132,7 @@ pub fn execute(
     } else {
         request.detectors.clone()
     };
-    for floor in ["null", "random"] {
+    for floor in FLOORS {
         if !choices.iter().any(|c| c.name == floor) {
             choices.push(Choice::named(floor));
         }
