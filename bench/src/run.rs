@@ -114,7 +114,8 @@ pub fn execute(
 ) -> Result<Executed, RunError> {
     let seed = request.seed.unwrap_or(loaded.config.seed);
     let config = loaded.with_seed(seed);
-    crate::whatif::check_detectors(&config.policy).map_err(RunError::UnknownDetector)?;
+    crate::whatif::check_scenario_detectors(loaded)
+        .map_err(|e| RunError::UnknownDetector(e.to_string()))?;
     warn_inert_interventions(&config);
     let kinds: Vec<AbuseKind> = requested_episodes(loaded).iter().map(|&(k, _)| k).collect();
 

@@ -126,7 +126,10 @@ fn run_refuses_interventions_on_an_unknown_detector_and_says_interventions_act_o
     let path = scenario("\"burst_rate\", \"spoof_cancle\"");
     let out = surveil(&["run", path.to_str().unwrap(), "--detectors", "null"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("unknown detector `spoof_cancle`"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("unknown detector `spoof_cancle`"), "{err}");
+    assert!(err.contains("desk.toml:6:"), "the file and line are named: {err}");
+    assert!(err.contains("field `policy.interventions.detectors[1]`"), "{err}");
     assert!(out.stdout.is_empty());
 
     let path = scenario("\"burst_rate\"");
