@@ -502,7 +502,8 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Regressed(n)) => {
-            report(&anyhow::anyhow!("{n} detector rows regressed against the baseline"));
+            let rows = if n == 1 { "row" } else { "rows" };
+            report(&anyhow::anyhow!("{n} detector {rows} regressed against the baseline"));
             ExitCode::from(3)
         }
     }
@@ -735,10 +736,8 @@ fn run_command(args: RunArgs) -> Result<String, Failure> {
         let file = detector_config::read(path).map_err(|e| bad(e.into()))?;
         choices = detector_config::merge(choices, &file).map_err(|e| bad(e.into()))?;
     }
-    if let Some(k) = alert_budget
-        && !(k.is_finite() && k >= 0.0)
-    {
-        return Err(bad(anyhow::anyhow!("--alert-budget {k} is not a number of at least 0")));
+    if let Some(k) = alert_budget {
+        at_least_zero("--alert-budget", k).map_err(bad)?;
     }
     let objective = alert_budget.map_or(Objective::BestF1, Objective::AlertBudget);
     let protocol = Protocol { calibrate_seed, objective };
@@ -784,6 +783,21 @@ fn run_command(args: RunArgs) -> Result<String, Failure> {
         ));
     }
     Ok(text)
+}
+
+/// Checks an option's number of at least 0. A number too large for a
+/// float reaches here as infinity, which the message calls out of range
+/// rather than printing `inf` as though it had been typed.
+fn at_least_zero(option: &str, value: f64) -> anyhow::Result<()> {
+    if value.is_infinite() {
+        anyhow::bail!(
+            "{option}: the number is out of range; expected a finite number of at least 0"
+        );
+    }
+    if value.is_nan() || value < 0.0 {
+        anyhow::bail!("{option}: expected a number of at least 0, found {value}");
+    }
+    Ok(())
 }
 
 /// Tells the person at the terminal, on standard error, how fast the
@@ -832,12 +846,8 @@ fn check_command(
     junit: Option<&Path>,
     threads: u16,
 ) -> Result<(), Failure> {
-    if let Some(t) = tolerance
-        && !(t.is_finite() && t >= 0.0)
-    {
-        return Err(Failure::BadInput(anyhow::anyhow!(
-            "--tolerance {t} is not a number of at least 0"
-        )));
+    if let Some(t) = tolerance {
+        at_least_zero("--tolerance", t).map_err(Failure::BadInput)?;
     }
     let baseline = check::read_baseline(path).map_err(|e| Failure::BadInput(e.into()))?;
     let pipeline = PipelineOptions { threads: usize::from(threads), ..PipelineOptions::default() };

@@ -109,6 +109,15 @@ fn option_values_out_of_range_exit_2() {
     }
     let out = surveil(&["run", "small", "--detectors", "key_travel,key_travel"]);
     assert!(stderr(&out).contains("named twice"), "{}", stderr(&out));
+
+    let out = surveil(&["run", "small", "--calibrate-seed", "9", "--alert-budget", "1e400"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--alert-budget: the number is out of range"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("inf is"), "{}", stderr(&out));
 }
 
 #[test]

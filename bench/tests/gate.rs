@@ -163,6 +163,7 @@ fn the_gate_passes_on_its_own_baseline_and_fails_on_a_better_one() {
     let out = surveil(&["check", "--baseline", text(&baseline), "--junit", text(&junit)]);
     assert_eq!(out.status.code(), Some(3), "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("WORSE: F1 1.000 ->"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("1 detector row regressed"), "{}", stderr(&out));
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("failures=\"1\"") && xml.contains("<failure"), "{xml}");
 }
