@@ -17,8 +17,9 @@
 /// is made, in share points (0.0075 is three quarters of a point).
 pub const TOLERANCE: f64 = 0.0075;
 
-/// The most runs made to meet a target; if none meets it, the run closest
-/// to the target is kept.
+/// The most tries made to meet a target. If none meets it, the closest is
+/// reported; a run keeps one try's output at a time, so when the closest
+/// was not the last try it is made once more, for five runs in all.
 pub const MAX_RUNS: usize = 4;
 
 /// The slope of log-odds of the share against the log of the retail size

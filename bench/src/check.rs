@@ -17,8 +17,8 @@
 //! tolerance = 0.02
 //!
 //! [[run]]
-//! scenario = "small"
-//! seeds = [1, 2]
+//! scenario = "small"      # a built-in, or a file beside the baseline
+//! seeds = [1, 2]          # the scenario's own seed when left out
 //! detectors = ["key_travel", "spoof_cancel:size_ratio=6"]   # optional
 //!
 //! [[run.score]]
@@ -67,11 +67,13 @@ pub struct Baseline {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BaselineRun {
-    /// A built-in scenario's name or a scenario file's path.
+    /// A scenario file's path, relative to the baseline file's folder, or
+    /// a built-in scenario's name; an existing file wins.
     pub scenario: String,
-    /// The seeds; the scenario's own seed when empty.
-    #[serde(default)]
-    pub seeds: Vec<u64>,
+    /// The seeds; the scenario's own seed when absent. An empty list is
+    /// refused rather than read as absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seeds: Option<Vec<u64>>,
     /// The detectors, each `NAME` or `NAME:PARAM=VALUE[:PARAM=VALUE...]`
     /// as on the command line; every built-in at its defaults when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -166,40 +168,121 @@ pub fn read_baseline(path: &Path) -> Result<Baseline, CheckError> {
     let baseline: Baseline = toml::from_str(&text)
         .map_err(|e| CheckError::Malformed { path: path.to_owned(), message: e.to_string() })?;
     let malformed = |message: String| CheckError::Malformed { path: path.to_owned(), message };
-    if let Some(t) = baseline.tolerance
-        && !(t.is_finite() && t >= 0.0)
-    {
-        return Err(malformed(format!("tolerance {t} is not a number of at least 0")));
-    }
     if baseline.runs.is_empty() {
         return Err(malformed(
             "no [[run]] table: the baseline names no scenario to run".to_owned(),
         ));
     }
-    check_scores(&text, &baseline).map_err(malformed)?;
+    let lines = Lines::new(&text);
+    check_runs(&lines, &baseline).map_err(malformed)?;
+    check_scores(&lines, &baseline).map_err(malformed)?;
     Ok(baseline)
 }
 
-/// Checks the recorded figures of every run: a kind surveil scores, each
-/// detector and kind once, F1 and recall between 0 and 1 and a delay of
-/// zero or more milliseconds. A figure out of range would make the gate
-/// pass or fail for nothing. The message names the line, the run, the
-/// score table and the field.
-fn check_scores(text: &str, baseline: &Baseline) -> Result<(), String> {
-    let document = toml_edit::Document::parse(text).ok();
-    let line = |run: usize, score: usize, field: &str| {
-        let table = document.as_ref()?.get("run")?.as_array_of_tables()?.get(run)?;
-        let table = table.get("score")?.as_array_of_tables()?.get(score)?;
-        let span = match table.get(field) {
-            Some(item) => item.span(),
-            None => table.span(),
-        }?;
-        Some(text[..span.start.min(text.len())].matches('\n').count() + 1)
-    };
+/// Finds the lines of a baseline's fields, so that every message about one
+/// names its line.
+struct Lines<'a> {
+    text: &'a str,
+    document: Option<toml_edit::Document<&'a str>>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        Lines { text, document: toml_edit::Document::parse(text).ok() }
+    }
+
+    /// Returns `line N, ` for a span of the text, or nothing without one.
+    fn at(&self, span: Option<std::ops::Range<usize>>) -> String {
+        span.map_or_else(String::new, |s| {
+            format!(
+                "line {}, ",
+                self.text[..s.start.min(self.text.len())].matches('\n').count() + 1
+            )
+        })
+    }
+
+    /// Returns the `[[run]]` table at `run`.
+    fn run(&self, run: usize) -> Option<&toml_edit::Table> {
+        self.document.as_ref()?.get("run")?.as_array_of_tables()?.get(run)
+    }
+
+    /// Returns the `[[run.score]]` table at `score` of the run at `run`.
+    fn score(&self, run: usize, score: usize) -> Option<&toml_edit::Table> {
+        self.run(run)?.get("score")?.as_array_of_tables()?.get(score)
+    }
+
+    /// Returns where a top-level field is written.
+    fn top(&self, field: &str) -> String {
+        self.at(self.document.as_ref().and_then(|d| d.get(field)).and_then(|i| i.span()))
+    }
+
+    /// Returns where a field of a table is written, or the table itself
+    /// when the field is not.
+    fn field(&self, table: Option<&toml_edit::Table>, field: &str) -> String {
+        self.at(table.and_then(|t| t.get(field).and_then(|i| i.span()).or_else(|| t.span())))
+    }
+
+    /// Returns where the entry at `index` of a list field is written.
+    fn entry(&self, table: Option<&toml_edit::Table>, field: &str, index: usize) -> String {
+        let entry = table
+            .and_then(|t| t.get(field))
+            .and_then(|i| i.as_array())
+            .and_then(|a| a.get(index))
+            .and_then(|v| v.span());
+        match entry {
+            Some(span) => self.at(Some(span)),
+            None => self.field(table, field),
+        }
+    }
+}
+
+/// Checks the tolerance and each run's seeds and detectors before anything
+/// runs: a tolerance of 0 or more, a seed list that is absent or names a
+/// seed, and detectors the registry knows with parameters it accepts. The
+/// message names the line, the run and the field.
+fn check_runs(lines: &Lines<'_>, baseline: &Baseline) -> Result<(), String> {
+    if let Some(t) = baseline.tolerance
+        && !(t.is_finite() && t >= 0.0)
+    {
+        return Err(format!(
+            "{}`tolerance`: expected a number of at least 0, found {t}",
+            lines.top("tolerance")
+        ));
+    }
+    for (r, run) in baseline.runs.iter().enumerate() {
+        let table = lines.run(r);
+        let name = |at: String, field: &str| {
+            format!("{at}run {} (scenario `{}`): `{field}`", r + 1, run.scenario)
+        };
+        if run.seeds.as_ref().is_some_and(Vec::is_empty) {
+            return Err(format!(
+                "{}: the list is empty; name the seeds to run, or leave `seeds` out to run \
+                 the scenario's own seed",
+                name(lines.field(table, "seeds"), "seeds")
+            ));
+        }
+        for (i, detector) in run.detectors.iter().enumerate() {
+            if let Err(e) = Choice::parse(detector) {
+                return Err(format!(
+                    "{}: {e}",
+                    name(lines.entry(table, "detectors", i), "detectors")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks the recorded figures of every run: a built-in detector, a kind
+/// surveil scores, each detector and kind once, F1 and recall between 0
+/// and 1 and a delay of zero or more milliseconds. A misspelt name or a
+/// figure out of range would make the gate pass or fail for nothing. The
+/// message names the line, the run, the score table and the field.
+fn check_scores(lines: &Lines<'_>, baseline: &Baseline) -> Result<(), String> {
     for (r, run) in baseline.runs.iter().enumerate() {
         for (i, score) in run.scores.iter().enumerate() {
             let fail = |field: &str, message: String| {
-                let at = line(r, i, field).map_or_else(String::new, |l| format!("line {l}, "));
+                let at = lines.field(lines.score(r, i), field);
                 Err(format!(
                     "{at}run {} (scenario `{}`), score {} ({} on {}): `{field}`: {message}",
                     r + 1,
@@ -209,6 +292,9 @@ fn check_scores(text: &str, baseline: &Baseline) -> Result<(), String> {
                     score.kind
                 ))
             };
+            if let Err(e) = surveil_detectors::registry::spec(&score.detector) {
+                return fail("detector", e.to_string());
+            }
             if surveil_sim::AbuseKind::ALL.iter().all(|k| k.as_str() != score.kind) {
                 let kinds: Vec<&str> =
                     surveil_sim::AbuseKind::ALL.iter().map(|k| k.as_str()).collect();
@@ -428,13 +514,14 @@ pub fn check(
     let tolerance = tolerance.or(baseline.tolerance).unwrap_or(DEFAULT_TOLERANCE);
     let mut rows = Vec::new();
     let mut updated = Baseline { tolerance: baseline.tolerance, runs: Vec::new() };
+    let folder = path.parent().unwrap_or(Path::new(""));
     for run in &baseline.runs {
-        let loaded = surveil_scenarios::load(&run.scenario).map_err(|e| CheckError::Scenario {
+        let loaded = load_scenario(folder, &run.scenario).map_err(|e| CheckError::Scenario {
             path: path.to_owned(),
             scenario: run.scenario.clone(),
             message: e.to_string(),
         })?;
-        let seeds = if run.seeds.is_empty() { vec![loaded.config.seed] } else { run.seeds.clone() };
+        let seeds = run.seeds.clone().unwrap_or_else(|| vec![loaded.config.seed]);
         let detectors =
             run.detectors.iter().map(|d| Choice::parse(d)).collect::<Result<Vec<_>, _>>().map_err(
                 |e| CheckError::Malformed { path: path.to_owned(), message: e.to_string() },
@@ -446,12 +533,26 @@ pub fn check(
         rows.extend(compare(&run.scenario, &run.scores, &now, tolerance));
         updated.runs.push(BaselineRun {
             scenario: run.scenario.clone(),
-            seeds,
+            seeds: Some(seeds),
             detectors: run.detectors.clone(),
             scores: now,
         });
     }
     Ok(CheckReport { tolerance, rows, updated })
+}
+
+/// Loads a run's scenario: a file relative to the baseline's folder, as a
+/// sweep spec finds its scenarios, so that a baseline gives the same runs
+/// from any working directory; a built-in by name when no such file exists.
+fn load_scenario(
+    folder: &Path,
+    scenario: &str,
+) -> Result<surveil_scenarios::Loaded, surveil_scenarios::ScenarioError> {
+    let file = folder.join(scenario);
+    if !file.exists() && surveil_scenarios::library::find(scenario).is_some() {
+        return surveil_scenarios::load(scenario);
+    }
+    surveil_scenarios::load(&file.to_string_lossy())
 }
 
 impl CheckReport {
@@ -612,7 +713,7 @@ mod tests {
             tolerance: Some(0.05),
             runs: vec![BaselineRun {
                 scenario: "small".into(),
-                seeds: vec![1, 2],
+                seeds: Some(vec![1, 2]),
                 detectors: vec!["spoof_cancel:size_ratio=6".into()],
                 scores: vec![score("a", 0.9, 0.8, Some(12.5)), score("b", 0.0, 0.0, None)],
             }],
@@ -631,5 +732,54 @@ mod tests {
         assert!(message.contains("b.toml") && message.contains("line 3"), "{message}");
         std::fs::write(&path, "tolerance = 0.1\n").unwrap();
         assert!(read_baseline(&path).unwrap_err().to_string().contains("no [[run]]"));
+    }
+
+    #[test]
+    fn an_empty_seed_list_a_negative_tolerance_or_an_unknown_detector_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.toml");
+        let run = "[[run]]\nscenario = \"small\"\n";
+        let score = "\n[[run.score]]\nkind = \"spoofing\"\nf1 = 0.5\n";
+        for (text, line, field, said) in [
+            (format!("{run}seeds = []\n"), 3, "`seeds`", "empty"),
+            (format!("tolerance = -1\n\n{run}"), 1, "`tolerance`", "found -1"),
+            (
+                format!(
+                    "{run}seeds = [1]\ndetectors = [\n  \"burst_rate\",\n  \"spoof_cancl\",\n]\n"
+                ),
+                6,
+                "`detectors`",
+                "unknown detector `spoof_cancl`",
+            ),
+            (
+                format!("{run}seeds = [1]\n{score}detector = \"spoof_cancl\"\n"),
+                8,
+                "`detector`",
+                "unknown detector `spoof_cancl`",
+            ),
+        ] {
+            std::fs::write(&path, &text).unwrap();
+            let error = read_baseline(&path).unwrap_err();
+            assert!(error.is_bad_input());
+            let message = error.to_string();
+            assert!(message.starts_with("baseline "), "{message}");
+            assert!(message.contains("b.toml: "), "{message}");
+            assert!(message.contains(&format!("line {line}, ")), "{message}");
+            assert!(message.contains(field) && message.contains(said), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_baseline_finds_scenario_files_beside_itself_and_built_ins_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("mine.toml"), "name = \"mine\"\nduration_s = 60\n").unwrap();
+        let loaded = load_scenario(dir.path(), "mine.toml").unwrap();
+        assert_eq!(loaded.scenario.duration_s.0, 60.0);
+        assert!(load_scenario(dir.path(), "small").is_ok());
+        let message = load_scenario(dir.path(), "other.toml").unwrap_err().to_string();
+        assert!(
+            message.contains(&dir.path().join("other.toml").display().to_string()),
+            "{message}"
+        );
     }
 }

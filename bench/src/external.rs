@@ -33,7 +33,7 @@ use crate::dataset::events::{self, EVENTS};
 use crate::dataset::table::{ColumnType, Columns, Values};
 use crate::dataset::{Dataset, DatasetError};
 use crate::pipeline::{DetectorRun, RunOutput};
-use crate::run::{assemble, floor_seed, requested_episodes};
+use crate::run::{FLOORS, assemble, floor_seed, requested_episodes};
 use crate::stats::StreamStats;
 use crate::timeline::Timeline;
 
@@ -74,13 +74,14 @@ pub enum ExternalError {
     },
     /// It did not exit within the timeout.
     #[error(
-        "the detector did not exit within {seconds} s and was killed; it had been sent {sent} of \
-         {total} events and had written {lines} lines of output"
+        "the detector did not exit within {seconds} s and was killed; {sent} of {total} event \
+         lines had been written to its standard input, and it had written {lines} lines of output"
     )]
     Timeout {
         /// The timeout in seconds.
         seconds: f64,
-        /// Event lines written to it.
+        /// Event lines written in full to its standard input; how many
+        /// of them it read cannot be seen from outside.
         sent: u64,
         /// Events in the dataset.
         total: u64,
@@ -89,13 +90,14 @@ pub enum ExternalError {
     },
     /// It exited with a failure status.
     #[error(
-        "the detector exited with {status} after reading {sent} of {total} event lines and writing \
-         {lines} lines of output"
+        "the detector exited with {status}; {sent} of {total} event lines had been written to its \
+         standard input, and it had written {lines} lines of output"
     )]
     Failed {
         /// Its exit status.
         status: String,
-        /// Event lines written to it.
+        /// Event lines written in full to its standard input; how many
+        /// of them it read cannot be seen from outside.
         sent: u64,
         /// Events in the dataset.
         total: u64,
@@ -104,11 +106,11 @@ pub enum ExternalError {
     },
     /// It exited successfully without reading all its input.
     #[error(
-        "the detector closed its standard input after {sent} of {total} event lines; it must read \
-         to the end of the stream"
+        "the detector closed its standard input when {sent} of {total} event lines had been \
+         written to it; it must read to the end of the stream"
     )]
     StoppedReading {
-        /// Event lines written to it.
+        /// Event lines written in full to its standard input.
         sent: u64,
         /// Events in the dataset.
         total: u64,
@@ -233,7 +235,7 @@ pub fn score_dataset(
     let loaded = dataset.loaded()?;
     let seed = dataset.metadata.seed;
     let kinds: Vec<AbuseKind> = requested_episodes(&loaded).iter().map(|&(k, _)| k).collect();
-    let floors = ["null", "random"]
+    let floors = FLOORS
         .iter()
         .map(|n| surveil_detectors::builtin(n, &kinds, floor_seed(seed)))
         .collect::<Result<Vec<_>, _>>()
@@ -341,6 +343,10 @@ pub fn run(
         let _ = done_rx.recv_timeout(POLL);
     };
     let busy = started.elapsed();
+    // Whatever the program left running, such as a process it started in
+    // the background, ends with it: it is of no use to a finished run, and
+    // would hold the pipes open.
+    kill(&mut child);
 
     let read = join_within(reader, DRAIN);
     let fed = join_within(writer, DRAIN);
@@ -421,7 +427,8 @@ fn spawn(command: &str) -> Result<Child, ExternalError> {
         .map_err(|e| ExternalError::Start { command: command.to_owned(), message: e.to_string() })
 }
 
-/// Kills the program and every process of its group.
+/// Kills the program and every process of its group; a group that has no
+/// process left is no error.
 fn kill(child: &mut Child) {
     #[cfg(unix)]
     {
@@ -497,6 +504,30 @@ enum Feed {
     Pipe,
 }
 
+/// Writes `bytes` to the program's standard input, adding to `sent` each
+/// line as the pipe takes its last byte, so that the count is of lines
+/// written in full even when the program stops reading halfway through a
+/// batch.
+fn write_counting_lines(
+    stdin: &mut ChildStdin,
+    mut bytes: &[u8],
+    sent: &AtomicU64,
+) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        match stdin.write(bytes) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                let lines = bytes[..n].iter().filter(|&&b| b == b'\n').count();
+                sent.fetch_add(lines as u64, Ordering::SeqCst);
+                bytes = &bytes[n..];
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 #[allow(clippy::disallowed_methods, reason = "the floors' cost is wall time")]
 fn feed(
     dataset: &Dataset,
@@ -508,7 +539,7 @@ fn feed(
     progress: &ProgressBar,
 ) -> Result<Fed, Feed> {
     let started = Instant::now();
-    let mut stdin = stdin.map(|s| std::io::BufWriter::with_capacity(1 << 16, s));
+    let mut stdin = stdin;
     let mut stats = StreamStats::new(instruments);
     let mut timeline = Timeline::new(instruments, duration);
     let mut alerts: Vec<Vec<Alert>> = floors.iter().map(|_| Vec::new()).collect();
@@ -531,22 +562,14 @@ fn feed(
             events::encode(batch, &mut columns);
             json.clear();
             write_json_lines(&columns, &mut json);
-            if stdin.write_all(&json).is_err() {
-                pipe_closed = true;
-            } else {
-                sent.fetch_add(batch.len() as u64, Ordering::SeqCst);
-            }
+            pipe_closed = write_counting_lines(stdin, &json, sent).is_err();
         }
         progress.inc(batch.len() as u64);
         Ok(())
     });
     result.map_err(Feed::Dataset)?;
     // Closing standard input is the end of the stream.
-    if let Some(mut stdin) = stdin.take()
-        && stdin.flush().is_err()
-    {
-        pipe_closed = true;
-    }
+    drop(stdin.take());
     if pipe_closed {
         return Err(Feed::Pipe);
     }

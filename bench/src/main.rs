@@ -443,7 +443,8 @@ struct ScoreArgs {
     #[arg(long, value_name = "CMD")]
     detector_cmd: String,
 
-    /// The name the detector is scored under.
+    /// The name the detector is scored under; not empty, and not `null`
+    /// or `random`, the floors scored beside it.
     #[arg(long, default_value = "external")]
     name: String,
 
@@ -501,7 +502,8 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Regressed(n)) => {
-            report(&anyhow::anyhow!("{n} detector rows regressed against the baseline"));
+            let rows = if n == 1 { "row" } else { "rows" };
+            report(&anyhow::anyhow!("{n} detector {rows} regressed against the baseline"));
             ExitCode::from(3)
         }
     }
@@ -732,12 +734,10 @@ fn run_command(args: RunArgs) -> Result<String, Failure> {
         .map_err(|e| bad(e.into()))?;
     if let Some(path) = &config_file {
         let file = detector_config::read(path).map_err(|e| bad(e.into()))?;
-        choices = detector_config::merge(choices, &file);
+        choices = detector_config::merge(choices, &file).map_err(|e| bad(e.into()))?;
     }
-    if let Some(k) = alert_budget
-        && !(k.is_finite() && k >= 0.0)
-    {
-        return Err(bad(anyhow::anyhow!("--alert-budget {k} is not a number of at least 0")));
+    if let Some(k) = alert_budget {
+        at_least_zero("--alert-budget", k).map_err(bad)?;
     }
     let objective = alert_budget.map_or(Objective::BestF1, Objective::AlertBudget);
     let protocol = Protocol { calibrate_seed, objective };
@@ -783,6 +783,21 @@ fn run_command(args: RunArgs) -> Result<String, Failure> {
         ));
     }
     Ok(text)
+}
+
+/// Checks an option's number of at least 0. A number too large for a
+/// float reaches here as infinity, which the message calls out of range
+/// rather than printing `inf` as though it had been typed.
+fn at_least_zero(option: &str, value: f64) -> anyhow::Result<()> {
+    if value.is_infinite() {
+        anyhow::bail!(
+            "{option}: the number is out of range; expected a finite number of at least 0"
+        );
+    }
+    if value.is_nan() || value < 0.0 {
+        anyhow::bail!("{option}: expected a number of at least 0, found {value}");
+    }
+    Ok(())
 }
 
 /// Tells the person at the terminal, on standard error, how fast the
@@ -831,12 +846,8 @@ fn check_command(
     junit: Option<&Path>,
     threads: u16,
 ) -> Result<(), Failure> {
-    if let Some(t) = tolerance
-        && !(t.is_finite() && t >= 0.0)
-    {
-        return Err(Failure::BadInput(anyhow::anyhow!(
-            "--tolerance {t} is not a number of at least 0"
-        )));
+    if let Some(t) = tolerance {
+        at_least_zero("--tolerance", t).map_err(Failure::BadInput)?;
     }
     let baseline = check::read_baseline(path).map_err(|e| Failure::BadInput(e.into()))?;
     let pipeline = PipelineOptions { threads: usize::from(threads), ..PipelineOptions::default() };
@@ -1015,6 +1026,24 @@ fn score(args: ScoreArgs) -> Result<String, Failure> {
         return Err(Failure::BadInput(anyhow::anyhow!(
             "--kinds: `{}` is named twice; each kind is scored once",
             twice.as_str()
+        )));
+    }
+    if detector_cmd.trim().is_empty() {
+        return Err(Failure::BadInput(anyhow::anyhow!(
+            "--detector-cmd: the command is empty; expected the command line that runs the \
+             detector, such as \"python3 examples/detectors/burst.py\""
+        )));
+    }
+    if name.trim().is_empty() {
+        return Err(Failure::BadInput(anyhow::anyhow!(
+            "--name: the name is empty; expected the name to score the detector under"
+        )));
+    }
+    if run_mod::FLOORS.contains(&name.as_str()) {
+        return Err(Failure::BadInput(anyhow::anyhow!(
+            "--name: `{name}` is the name of a floor, which is always scored beside the \
+             detector; choose another name (floors: {})",
+            run_mod::FLOORS.join(", ")
         )));
     }
     if !(timeout_s.is_finite() && timeout_s > 0.0 && timeout_s <= MAX_TIMEOUT_S) {

@@ -27,6 +27,10 @@ pub struct RunRequest {
     pub pipeline: PipelineOptions,
 }
 
+/// The floors, scored beside every run's detectors under these names: null
+/// never alerts, random alerts at random.
+pub const FLOORS: [&str; 2] = ["null", "random"];
+
 /// Errors a run can refuse with before it starts.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -110,7 +114,8 @@ pub fn execute(
 ) -> Result<Executed, RunError> {
     let seed = request.seed.unwrap_or(loaded.config.seed);
     let config = loaded.with_seed(seed);
-    crate::whatif::check_detectors(&config.policy).map_err(RunError::UnknownDetector)?;
+    crate::whatif::check_scenario_detectors(loaded)
+        .map_err(|e| RunError::UnknownDetector(e.to_string()))?;
     warn_inert_interventions(&config);
     let kinds: Vec<AbuseKind> = requested_episodes(loaded).iter().map(|&(k, _)| k).collect();
 
@@ -128,7 +133,7 @@ pub fn execute(
     } else {
         request.detectors.clone()
     };
-    for floor in ["null", "random"] {
+    for floor in FLOORS {
         if !choices.iter().any(|c| c.name == floor) {
             choices.push(Choice::named(floor));
         }
@@ -168,21 +173,29 @@ pub fn execute(
             break (output, config.retail.size_multiplier, true, probes.len());
         }
         if probes.len() == calibrate::MAX_RUNS {
-            tracing::warn!(
-                target,
-                runs = probes.len(),
-                "API share target not met; reporting the closest run"
-            );
             let off = |p: &Probe| (p.share - target).abs();
             let (closest, _) = probes
                 .iter()
                 .enumerate()
                 .min_by(|(_, a), (_, b)| off(a).total_cmp(&off(b)))
                 .expect("at least one run was made");
+            // The warning counts every run made, the closest one's repeat
+            // included, as the results' `calibration.runs` does.
+            let warn = |runs: usize| {
+                tracing::warn!(
+                    target,
+                    runs,
+                    closest = closest + 1,
+                    "API share target not met in {} tries; reporting the closest run",
+                    calibrate::MAX_RUNS
+                );
+            };
             if closest + 1 == probes.len() {
+                warn(probes.len());
                 break (output, config.retail.size_multiplier, false, probes.len());
             }
             drop(output);
+            warn(probes.len() + 1);
             config.retail.size_multiplier = probes[closest].multiplier;
             progress.reset();
             let output = pipeline::run(&config, build()?, request.pipeline, progress);

@@ -24,7 +24,7 @@ pub mod measure;
 use indicatif::ProgressBar;
 use surveil_detectors::{Alert, Choice, Context, Detector};
 use surveil_reports::whatif::{Figures, PolicyResult, WhatifReport};
-use surveil_scenarios::Loaded;
+use surveil_scenarios::{Loaded, ScenarioError};
 use surveil_sim::policy::PolicyConfig;
 use surveil_sim::{Config, Event, EventDigest, Nanos, Simulation};
 
@@ -108,23 +108,46 @@ pub fn whatif(
 /// Returns a message naming the policy, the unknown detector and the
 /// names allowed.
 pub fn check_detectors(policy: &PolicyConfig) -> Result<(), String> {
-    let unknown = policy
+    match unknown_detector(policy) {
+        None => Ok(()),
+        Some((_, unknown)) => Err(format!(
+            "policy `{}`: unknown detector `{unknown}` in interventions.detectors; expected one \
+             of {}",
+            policy.name,
+            builtin_list()
+        )),
+    }
+}
+
+/// Checks, as [`check_detectors`] does, the policy a scenario writes.
+///
+/// # Errors
+///
+/// Returns the scenario's error naming its file, the line and the field of
+/// the unknown detector, and the names allowed.
+pub fn check_scenario_detectors(loaded: &Loaded) -> Result<(), ScenarioError> {
+    match unknown_detector(&loaded.config.policy) {
+        None => Ok(()),
+        Some((i, unknown)) => Err(loaded.invalid(
+            &format!("policy.interventions.detectors[{i}]"),
+            format!("unknown detector `{unknown}`; expected one of {}", builtin_list()),
+        )),
+    }
+}
+
+/// Returns the place and name of the first detector the interventions act
+/// on that is not a built-in.
+fn unknown_detector(policy: &PolicyConfig) -> Option<(usize, &str)> {
+    policy
         .interventions
         .iter()
-        .flat_map(|i| &i.detectors)
-        .find(|n| !surveil_detectors::builtin_names().any(|b| b == n.as_str()));
-    match unknown {
-        None => Ok(()),
-        Some(unknown) => {
-            let names: Vec<&str> = surveil_detectors::builtin_names().collect();
-            Err(format!(
-                "policy `{}`: unknown detector `{unknown}` in interventions.detectors; \
-                 expected one of {}",
-                policy.name,
-                names.join(", ")
-            ))
-        }
-    }
+        .flat_map(|i| i.detectors.iter().enumerate())
+        .find(|(_, n)| !surveil_detectors::builtin_names().any(|b| b == n.as_str()))
+        .map(|(i, n)| (i, n.as_str()))
+}
+
+fn builtin_list() -> String {
+    surveil_detectors::builtin_names().collect::<Vec<_>>().join(", ")
 }
 
 /// The scenario's market for `seed`, with retail sizes scaled to meet its

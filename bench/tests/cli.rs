@@ -109,6 +109,15 @@ fn option_values_out_of_range_exit_2() {
     }
     let out = surveil(&["run", "small", "--detectors", "key_travel,key_travel"]);
     assert!(stderr(&out).contains("named twice"), "{}", stderr(&out));
+
+    let out = surveil(&["run", "small", "--calibrate-seed", "9", "--alert-budget", "1e400"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--alert-budget: the number is out of range"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("inf is"), "{}", stderr(&out));
 }
 
 #[test]
@@ -126,7 +135,10 @@ fn run_refuses_interventions_on_an_unknown_detector_and_says_interventions_act_o
     let path = scenario("\"burst_rate\", \"spoof_cancle\"");
     let out = surveil(&["run", path.to_str().unwrap(), "--detectors", "null"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("unknown detector `spoof_cancle`"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("unknown detector `spoof_cancle`"), "{err}");
+    assert!(err.contains("desk.toml:6:"), "the file and line are named: {err}");
+    assert!(err.contains("field `policy.interventions.detectors[1]`"), "{err}");
     assert!(out.stdout.is_empty());
 
     let path = scenario("\"burst_rate\"");

@@ -115,7 +115,26 @@ fn a_detector_that_crashes_gets_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
     let message = stderr(&out);
     assert!(message.contains("exited with exit status: 3"), "{message}");
-    assert!(message.contains("event lines"), "{message}");
+    assert!(message.contains("event lines had been written to its standard input"), "{message}");
+    // It read 1,000 bytes, some lines: the count is of what it was sent,
+    // never worded as what it read.
+    assert!(!message.contains("reading"), "{message}");
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_process_the_detector_leaves_behind_is_killed_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let command = format!("sleep 30 & echo $! > '{}'; exit 3", pid_file.display());
+    let out = score(&command, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    // A killed process may linger as a zombie until its new parent reaps
+    // it; either way it no longer runs.
+    let state = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    let running = state.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z'));
+    assert!(!running, "the background sleep outlived the run: {state}");
 }
 
 #[test]
@@ -165,6 +184,24 @@ fn a_detector_that_stops_reading_is_told_so() {
     assert_eq!(out.status.code(), Some(1));
     let message = stderr(&out);
     assert!(message.contains("closed its standard input"), "{message}");
+}
+
+#[test]
+fn an_empty_command_or_a_name_of_a_floor_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = dir.path().to_str().unwrap();
+    for (command, name, expected) in [
+        ("", "external", "--detector-cmd: the command is empty"),
+        ("  ", "external", "--detector-cmd: the command is empty"),
+        ("cat", "", "--name: the name is empty"),
+        ("cat", "null", "--name: `null` is the name of a floor"),
+        ("cat", "random", "--name: `random` is the name of a floor"),
+    ] {
+        let args = ["score", "--dataset", dataset, "--detector-cmd", command, "--name", name];
+        let out = surveil(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(expected), "{}", stderr(&out));
+    }
 }
 
 #[test]

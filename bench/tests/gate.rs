@@ -163,6 +163,7 @@ fn the_gate_passes_on_its_own_baseline_and_fails_on_a_better_one() {
     let out = surveil(&["check", "--baseline", text(&baseline), "--junit", text(&junit)]);
     assert_eq!(out.status.code(), Some(3), "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("WORSE: F1 1.000 ->"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("1 detector row regressed"), "{}", stderr(&out));
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("failures=\"1\"") && xml.contains("<failure"), "{xml}");
 }
@@ -195,7 +196,7 @@ fn a_missing_baseline_or_detector_configuration_is_named_once_with_the_reason_on
 }
 
 #[test]
-fn a_baseline_figure_out_of_range_an_unknown_kind_or_a_row_twice_exits_2_naming_its_line() {
+fn a_bad_figure_detector_kind_or_row_of_a_baseline_exits_2_naming_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let baseline = dir.path().join("figures.toml");
     let head = "[[run]]\nscenario = \"small\"\nseeds = [1]\n\n[[run.score]]\n";
@@ -206,6 +207,7 @@ fn a_baseline_figure_out_of_range_an_unknown_kind_or_a_row_twice_exits_2_naming_
         (format!("{row}f1 = 0.5\ndelay_p50_ms = nan\n"), "`delay_p50_ms`", 9),
         ("detector = \"burst_rate\"\nkind = \"bursts\"\nf1 = 0.5\n".to_owned(), "`kind`", 7),
         (format!("{row}f1 = 0.5\n\n[[run.score]]\n{row}f1 = 0.4\n"), "twice", 12),
+        ("detector = \"burst_rat\"\nkind = \"micro_burst\"\n".to_owned(), "`detector`", 6),
     ] {
         std::fs::write(&baseline, format!("{head}{body}")).unwrap();
         let out = surveil(&["check", "--baseline", text(&baseline)]);
@@ -215,4 +217,21 @@ fn a_baseline_figure_out_of_range_an_unknown_kind_or_a_row_twice_exits_2_naming_
         assert!(err.contains(field), "{err}");
         assert!(err.contains(&format!("line {line},")), "{err}");
     }
+}
+
+#[test]
+fn the_calibration_warning_counts_the_runs_the_results_report() {
+    // Retail sizes cannot shrink far enough in four minutes for API orders
+    // to make up 98% of the value traded.
+    let (dir, _) = folder();
+    let scenario = dir.path().join("far.toml");
+    std::fs::write(&scenario, format!("api_share = 0.98\n{TINY}")).unwrap();
+    let out = surveil(&["run", text(&scenario), "--detectors", "null", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["calibration"]["met"], false, "{}", doc["calibration"]);
+    let runs = doc["calibration"]["runs"].as_u64().unwrap();
+    let err = stderr(&out);
+    assert!(err.contains("API share target not met in 4 tries"), "{err}");
+    assert!(err.contains(&format!("runs={runs}")), "{err}");
 }

@@ -129,6 +129,22 @@ pub struct DetectorSpec {
     build: fn(&Values, &Context<'_>) -> Box<dyn Detector>,
 }
 
+impl DetectorSpec {
+    /// Returns one of its parameters.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`RegistryError::UnknownParam`], listing the parameters it
+    /// takes, when it takes none named `name`.
+    pub fn param(&self, name: &str) -> Result<&'static ParamSpec, RegistryError> {
+        self.params.iter().find(|p| p.name == name).ok_or_else(|| RegistryError::UnknownParam {
+            detector: self.name.to_owned(),
+            param: name.to_owned(),
+            allowed: self.params.iter().map(|p| p.name).collect(),
+        })
+    }
+}
+
 impl fmt::Debug for DetectorSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DetectorSpec").field("name", &self.name).finish_non_exhaustive()
@@ -228,6 +244,9 @@ impl Choice {
                 return Err(RegistryError::Malformed { text: text.to_owned() });
             };
             let (param, value) = (param.trim(), value.trim());
+            // The name is checked first: a value is judged against the
+            // parameter it is for, and an unknown one has no such measure.
+            spec.param(param)?;
             let parsed: f64 = value.parse().map_err(|_| RegistryError::BadValue {
                 detector: name.to_owned(),
                 param: param.to_owned(),
@@ -252,13 +271,7 @@ impl Choice {
         value: f64,
         shown: &str,
     ) -> Result<(), RegistryError> {
-        let Some(p) = spec.params.iter().find(|p| p.name == param) else {
-            return Err(RegistryError::UnknownParam {
-                detector: spec.name.to_owned(),
-                param: param.to_owned(),
-                allowed: spec.params.iter().map(|p| p.name).collect(),
-            });
-        };
+        let p = spec.param(param)?;
         p.check(value).map_err(|expected| RegistryError::BadValue {
             detector: spec.name.to_owned(),
             param: param.to_owned(),
@@ -465,6 +478,14 @@ mod tests {
         let message = Choice::parse("burst_rate:window=5").unwrap_err().to_string();
         assert!(message.contains("`window`"), "{message}");
         assert!(message.contains("window_ms"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_parameter_is_named_before_its_value_is_judged() {
+        let message = Choice::parse("spoof_cancel:ratio=abc").unwrap_err().to_string();
+        assert!(message.contains("has no parameter `ratio`"), "{message}");
+        assert!(message.contains("size_ratio"), "{message}");
+        assert!(!message.contains("not a number"), "{message}");
     }
 
     #[test]

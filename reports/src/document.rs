@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::ReportError;
 use crate::series::ChartData;
 
+/// What a results document is called in errors.
+const RESULTS: &str = "results document";
+
 /// The results of one run: one scenario, one seed, every detector.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
@@ -337,9 +340,9 @@ impl RunReport {
             serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
                 let path = err.path().to_string();
                 let field = (path != ".").then_some(path);
-                ReportError::from_json(err.inner(), field)
+                ReportError::from_json(err.inner(), field, RESULTS)
             })?;
-        deserializer.end().map_err(|err| ReportError::from_json(&err, None))?;
+        deserializer.end().map_err(|err| ReportError::from_json(&err, None, RESULTS))?;
         Ok(report)
     }
 

@@ -1,4 +1,4 @@
-//! The errors of reading a results document and of rendering it.
+//! The errors of reading a results or facts document and of rendering it.
 //!
 //! Each error says where in the text the problem lies (line and column,
 //! both counted from 1) and what was expected there, so a user can fix a
@@ -6,14 +6,19 @@
 
 use thiserror::Error;
 
-/// Why a results document could not be read.
+/// Why a results or facts document could not be read, or a report not
+/// written.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum ReportError {
     /// The text is not JSON, or is JSON of the wrong shape: a field is
     /// missing, has the wrong type, or the text ends early.
-    #[error("results document is malformed at line {line}, column {column}{}: {message}",
+    #[error("{document} is malformed at line {line}, column {column}{}: {message}",
         field.as_ref().map(|f| format!(", field `{f}`")).unwrap_or_default())]
     Malformed {
+        /// The kind of document read, such as `results document`, so
+        /// that a file given in the place of another is named as what it
+        /// was expected to be.
+        document: &'static str,
         /// The line of the problem, counted from 1.
         line: usize,
         /// The column of the problem on that line, counted from 1.
@@ -61,14 +66,19 @@ pub enum ReportError {
 }
 
 impl ReportError {
-    /// Builds the error for a document that `serde_json` refused.
-    pub(crate) fn from_json(err: &serde_json::Error, field: Option<String>) -> ReportError {
+    /// Builds the error for a document that `serde_json` refused;
+    /// `document` says which kind it should have been.
+    pub(crate) fn from_json(
+        err: &serde_json::Error,
+        field: Option<String>,
+        document: &'static str,
+    ) -> ReportError {
         // serde_json appends the position to its own message; the position
         // is reported in separate fields here, so that suffix is dropped to
         // avoid saying it twice.
         let full = err.to_string();
         let suffix = format!(" at line {} column {}", err.line(), err.column());
         let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
-        ReportError::Malformed { line: err.line(), column: err.column(), field, message }
+        ReportError::Malformed { document, line: err.line(), column: err.column(), field, message }
     }
 }

@@ -194,7 +194,11 @@ impl SeedsReport {
         let mut out = String::new();
         let seeds: Vec<String> = self.seeds.iter().map(u64::to_string).collect();
         let _ = writeln!(out, "scenario   {}", self.scenario);
-        let _ = writeln!(out, "seeds      {} ({} seeds)", seeds.join(", "), self.seeds.len());
+        let count = match self.seeds.len() {
+            1 => "1 seed".to_owned(),
+            n => format!("{n} seeds"),
+        };
+        let _ = writeln!(out, "seeds      {} ({count})", seeds.join(", "));
         let protocol = match (self.calibrate_seed, self.alert_budget_per_1k) {
             (None, _) => "every alert scored, no operating threshold".to_owned(),
             (Some(s), None) => format!("thresholds at best F1 on calibration seed {s}"),
@@ -288,5 +292,12 @@ mod tests {
         let text = doc.render_table();
         assert!(text.contains("seeds      1, 2 (2 seeds)"), "{text}");
         assert!(text.contains(" +/- "), "{text}");
+    }
+
+    #[test]
+    fn one_seed_is_counted_in_the_singular() {
+        let doc = SeedsReport { seeds: vec![7], ..SeedsReport::default() };
+        let text = doc.render_table();
+        assert!(text.contains("seeds      7 (1 seed)\n"), "{text}");
     }
 }

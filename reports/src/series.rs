@@ -168,12 +168,15 @@ impl FactsCharts {
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let facts: Facts = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
             let path = err.path().to_string();
-            ReportError::from_json(err.inner(), (path != ".").then_some(path))
+            ReportError::from_json(err.inner(), (path != ".").then_some(path), FACTS)
         })?;
-        deserializer.end().map_err(|err| ReportError::from_json(&err, None))?;
+        deserializer.end().map_err(|err| ReportError::from_json(&err, None, FACTS))?;
         Ok(FactsCharts { sessions: facts.return_series })
     }
 }
+
+/// What a facts document is called in errors.
+const FACTS: &str = "facts document (the output of `surveil facts --json`)";
 
 /// The distribution and autocorrelation of one session's returns.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -207,6 +210,7 @@ pub(crate) mod tests {
 
         let err = FactsCharts::from_facts_json("{\"rows\": []}").unwrap_err().to_string();
         assert!(err.contains("missing field `return_series`"), "{err}");
+        assert!(err.starts_with("facts document"), "a facts document is named as one: {err}");
         let text = serde_json::json!({"return_series": [{"label": 3}]}).to_string();
         let err = FactsCharts::from_facts_json(&text).unwrap_err().to_string();
         assert!(err.contains("field `return_series[0].label`"), "{err}");

@@ -76,6 +76,9 @@ pub struct Loaded {
     pub scenario: Scenario,
     /// The source text, as given.
     pub source: String,
+    /// The file, or `<builtin NAME>` for a built-in scenario, as errors
+    /// name it.
+    pub file: String,
     /// The simulator configuration, with the scenario's own seed.
     pub config: Config,
     /// Seconds after an episode's end during which an alert still counts.
@@ -88,6 +91,13 @@ impl Loaded {
     /// Returns the configuration with another seed.
     pub fn with_seed(&self, seed: u64) -> Config {
         Config { seed, ..self.config.clone() }
+    }
+
+    /// Builds the error for a check made outside this crate on a field of
+    /// the scenario, such as `policy.interventions.detectors[1]`, naming
+    /// the file, the line and the field as the crate's own checks do.
+    pub fn invalid(&self, field: &str, message: String) -> ScenarioError {
+        invalid(&self.source, &Locator::new(&self.source), &self.file, &[field.to_owned()], message)
     }
 }
 
@@ -160,7 +170,14 @@ pub fn parse(source: &str, file: &str) -> Result<Loaded, ScenarioError> {
     let config = to_config(&scenario);
     let grace = Nanos::from_secs_f64(scenario.scoring.grace_s.0);
     let api_share = scenario.api_share.0;
-    Ok(Loaded { scenario, source: source.to_owned(), config, grace, api_share })
+    Ok(Loaded {
+        scenario,
+        source: source.to_owned(),
+        file: file.to_owned(),
+        config,
+        grace,
+        api_share,
+    })
 }
 
 /// Builds the error for a check that failed on `fields`. Several fields

@@ -440,6 +440,7 @@ fn set_param(detectors: &mut [Choice], rest: &str, value: &Value) -> Result<(), 
         );
     };
     let spec = registry::spec(name).map_err(|e| e.to_string())?;
+    spec.param(param).map_err(|e| e.to_string())?;
     let number = match value {
         Value::Integer(i) => *i as f64,
         Value::Float(f) => *f,
@@ -550,6 +551,17 @@ mod tests {
         .to_string();
         assert!(message.starts_with("sweep.toml: cell 0"), "{message}");
         assert!(message.contains("unknown detector `wash_rign`"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_detector_parameter_is_named_before_its_value_is_judged() {
+        let message = spec(
+            "scenarios = [\"small\"]\nseeds = [1]\n[grid]\ndetectors.spoof_cancel.ratio = [\"abc\"]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(message.contains("has no parameter `ratio`"), "{message}");
+        assert!(!message.contains("expected a number"), "{message}");
     }
 
     #[test]
