@@ -26,6 +26,7 @@ use surveil_reports::{RunReport, html};
 use surveil_scenarios::library;
 use tracing_subscriber::EnvFilter;
 
+mod out_dir;
 mod sweep_cmd;
 
 const EXIT_CODES: &str = "\
@@ -308,7 +309,8 @@ struct RunArgs {
 
     /// Also write the results document (`run.json`) and an HTML report
     /// with its charts (`report.html`, and one PNG per chart) into this
-    /// directory, creating it if needed.
+    /// directory, creating it if needed. The files are written all or
+    /// none; the results are printed even when they cannot be.
     #[arg(long, value_name = "DIR", conflicts_with = "seeds")]
     out: Option<PathBuf>,
 }
@@ -577,10 +579,11 @@ fn execute(command: Command) -> Result<(), Failure> {
                     .map_err(Failure::BadInput)?;
                 report.charts.facts = Some(charts);
             }
-            html::write_report(&report, &out)
-                .context("cannot write the report")
-                .map_err(Failure::Run)?;
-            Ok(())
+            out_dir::write_all_or_none(&out, |staging| {
+                html::write_report(&report, staging).context("cannot write the report")?;
+                Ok(())
+            })
+            .map_err(Failure::Run)
         }
         Command::Replay { messages, orderbook, on_error, json } => {
             let on_error = match on_error {
@@ -739,6 +742,9 @@ fn run_command(args: RunArgs) -> Result<String, Failure> {
     {
         return Err(bad(anyhow::anyhow!("--alert-budget {k} is not a number of at least 0")));
     }
+    if let Some(dir) = &out {
+        out_dir::check(dir).map_err(bad)?;
+    }
     let objective = alert_budget.map_or(Objective::BestF1, Objective::AlertBudget);
     let protocol = Protocol { calibrate_seed, objective };
     let many = seed_list.is_some();
@@ -768,12 +774,18 @@ fn run_command(args: RunArgs) -> Result<String, Failure> {
         let executed = run_mod::execute(&loaded, &request, &progress).map_err(|e| bad(e.into()))?;
         let mut report = assemble_with(&loaded, executed.seed, &executed.output, &thresholds);
         report.calibration = executed.calibration;
-        if let Some(dir) = &out {
-            write_run_report(&report, dir).map_err(Failure::Run)?;
-        }
         progress.finish_and_clear();
         write_cost(&report.cost, report.events);
-        if json { report.to_json() } else { surveil_reports::render_table(&report) }
+        let text = if json { report.to_json() } else { surveil_reports::render_table(&report) };
+        if let Some(dir) = &out
+            && let Err(e) = write_run_report(&report, dir)
+        {
+            // The results are printed all the same, so that a report that
+            // cannot be written does not lose the run.
+            write_stdout(&text).map_err(Failure::Run)?;
+            return Err(Failure::Run(e));
+        }
+        text
     };
     progress.finish_and_clear();
     if many {
@@ -943,12 +955,14 @@ fn facts(args: FactsArgs) -> Result<String, Failure> {
     })
 }
 
-/// Writes a run's results document and its HTML report into `dir`.
+/// Writes a run's results document and its HTML report into `dir`, all
+/// of them or none.
 fn write_run_report(report: &RunReport, dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    html::write_atomically(&dir.join("run.json"), report.to_json().as_bytes())?;
-    html::write_report(report, dir).context("cannot write the report")?;
-    Ok(())
+    out_dir::write_all_or_none(dir, |staging| {
+        html::write_atomically(&staging.join("run.json"), report.to_json().as_bytes())?;
+        html::write_report(report, staging).context("cannot write the report")?;
+        Ok(())
+    })
 }
 
 /// Writes a dataset and returns the summary to print.
