@@ -3,13 +3,15 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use surveil_bench::check;
-use surveil_bench::dataset::{self, DatasetFormat, GenerateRequest};
+use surveil_bench::dataset::{self, DatasetError, DatasetFormat, GenerateRequest};
 use surveil_bench::detector_config;
 use surveil_bench::external::{self, ExternalDetector, ExternalError};
 use surveil_bench::facts::{
@@ -42,6 +44,8 @@ Exit codes:
      together (another spec or version, a shard twice, cells missing)
   3  `surveil check` only: a detector's F1, recall or delay is worse than the
      baseline by more than the tolerance
+  130  `surveil generate` only: stopped by SIGINT or SIGTERM; the partial
+     dataset was removed
 
 Logs go to standard error: -v for the run's lifecycle, -vv for every alert
 and score, or set RUST_LOG (for example RUST_LOG=surveil_bench=debug).";
@@ -165,7 +169,9 @@ enum Command {
     /// metadata.json and a dataset card (README.md).
     ///
     /// The dataset is written into a hidden directory beside OUT and
-    /// renamed into place only when complete.
+    /// renamed into place only when complete. SIGINT or SIGTERM stops the
+    /// run and removes that directory (a second signal ends the process at
+    /// once); a later run to the same OUT removes one whose writer is gone.
     #[command(after_help = EXIT_CODES)]
     Generate(GenerateArgs),
 
@@ -425,7 +431,9 @@ struct GenerateArgs {
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
     depth: u16,
 
-    /// Replace an existing, non-empty output directory.
+    /// Replace an existing dataset at the output directory; a directory
+    /// that is not a dataset written by `surveil generate` is never
+    /// replaced.
     #[arg(long)]
     force: bool,
 
@@ -506,6 +514,10 @@ fn main() -> ExitCode {
             report(&anyhow::anyhow!("{n} detector rows regressed against the baseline"));
             ExitCode::from(3)
         }
+        Err(Failure::Interrupted(e)) => {
+            report(&e);
+            ExitCode::from(130)
+        }
     }
 }
 
@@ -525,6 +537,8 @@ enum Failure {
     Run(anyhow::Error),
     /// `surveil check` found this many regressed rows.
     Regressed(usize),
+    /// A signal stopped the run, which cleaned up after itself.
+    Interrupted(anyhow::Error),
 }
 
 fn init_logging(verbose: u8) {
@@ -974,10 +988,13 @@ fn generate(args: GenerateArgs) -> Result<String, Failure> {
         FormatArg::Csv => DatasetFormat::Csv,
         FormatArg::Lobster => DatasetFormat::Lobster,
     };
-    let request = GenerateRequest { seed, out, format, depth: usize::from(depth), force };
+    let stop = stop_on_signal();
+    let request = GenerateRequest { seed, out, format, depth: usize::from(depth), force, stop };
     let progress = progress_bar();
-    let generated = dataset::generate(&loaded, &request, &progress).map_err(|e| {
-        if e.is_bad_input() { Failure::BadInput(e.into()) } else { Failure::Run(e.into()) }
+    let generated = dataset::generate(&loaded, &request, &progress).map_err(|e| match e {
+        DatasetError::Interrupted => Failure::Interrupted(e.into()),
+        e if e.is_bad_input() => Failure::BadInput(e.into()),
+        e => Failure::Run(e.into()),
     })?;
     progress.finish_and_clear();
 
@@ -1011,6 +1028,26 @@ fn generate(args: GenerateArgs) -> Result<String, Failure> {
         ));
     }
     Ok(text)
+}
+
+/// Returns a flag that SIGINT or SIGTERM sets, asking the run to stop
+/// and clean up; a second signal ends the process at once, since the user
+/// then wants it gone more than tidy.
+fn stop_on_signal() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let handled = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    if let Err(e) = handled {
+        tracing::warn!(
+            "cannot handle SIGINT and SIGTERM ({e}); a stopped run leaves its partial \
+             dataset for the next run to remove"
+        );
+    }
+    stop
 }
 
 /// The longest `--timeout-s`: a year, far beyond any dataset, and within
