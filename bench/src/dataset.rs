@@ -16,9 +16,15 @@
 //! thread, which digests them and writes the event table and the LOBSTER
 //! files as they come, so memory stays flat however long the session. It
 //! is also atomic: everything is written into a hidden sibling directory,
-//! which is renamed into place only once complete; a run that fails or is
-//! interrupted leaves at most that hidden directory, never one that looks
-//! like a dataset. The same scenario and seed give the same files, byte
+//! `.OUT.partial-XXXX`, which is renamed into place only once complete. A
+//! run that fails, or is stopped through [`GenerateRequest::stop`], removes
+//! that directory; one killed outright leaves it, and the next run to the
+//! same `out` removes it once it can take the lock the writer held on it,
+//! which the system releases when the writer's process ends. Nothing that
+//! looks like a dataset is ever left half-written, `force` replaces only a
+//! dataset, and a run never replaces without `force` a dataset that another
+//! run put in place while it was writing. The same scenario and seed give
+//! the same files, byte
 //! for byte, and the same digest `surveil run` reports, because the
 //! dataset is made from the run `surveil run` would score, its API-share
 //! calibration included.
@@ -30,7 +36,10 @@ pub mod lobster;
 pub mod table;
 pub mod truth;
 
+use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::bounded;
@@ -53,6 +62,11 @@ const WRITE_BATCH: usize = 1 << 16;
 
 /// Events pulled from the simulation at a time.
 const SIM_BATCH: usize = 4096;
+
+/// The file inside a partial dataset directory that its writer holds
+/// locked for as long as it runs, so that a later run can tell an abandoned
+/// directory from one still being written.
+const WRITER_LOCK: &str = ".writer.lock";
 
 /// What a dataset holds its tables as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,8 +126,12 @@ pub struct GenerateRequest {
     pub format: DatasetFormat,
     /// Levels per side in the LOBSTER order book files; at least one.
     pub depth: usize,
-    /// Whether to replace an existing, non-empty `out`.
+    /// Whether to replace an existing dataset at `out`.
     pub force: bool,
+    /// Set from another thread (a signal handler, say) to stop the run:
+    /// [`generate`] then removes what it wrote and returns
+    /// [`DatasetError::Interrupted`].
+    pub stop: Arc<AtomicBool>,
 }
 
 /// Why a dataset could not be written or read.
@@ -125,6 +143,25 @@ pub enum DatasetError {
     /// The output path names something that is not a directory.
     #[error("{}: exists and is not a directory", .0.display())]
     OutNotDirectory(PathBuf),
+    /// `--force` was given for a non-empty directory that is not a dataset.
+    #[error(
+        "{}: is not a dataset written by `surveil generate` (it has no metadata.json naming a \
+         layout_version), and --force replaces only such a dataset; move its files away or \
+         choose another --out",
+        .0.display()
+    )]
+    OutNotDataset(PathBuf),
+    /// Another run put something at the output path while this one was
+    /// writing, and `--force` was not given.
+    #[error(
+        "{}: appeared while this run was writing (another run finished first?) and was left \
+         as it is; this run's dataset was removed; give --force to replace it",
+        .0.display()
+    )]
+    OutTaken(PathBuf),
+    /// The run was stopped through [`GenerateRequest::stop`].
+    #[error("interrupted; the partial dataset was removed")]
+    Interrupted,
     /// A file or directory could not be created, written or read.
     #[error("{}: {message}", path.display())]
     Io {
@@ -185,7 +222,10 @@ impl DatasetError {
     /// Tells whether the error is the user's input (a path, an existing
     /// directory, a malformed dataset) rather than a failure of the run.
     pub fn is_bad_input(&self) -> bool {
-        !matches!(self, DatasetError::Io { .. })
+        !matches!(
+            self,
+            DatasetError::Io { .. } | DatasetError::OutTaken(_) | DatasetError::Interrupted
+        )
     }
 }
 
@@ -310,9 +350,11 @@ pub struct Generated {
 ///
 /// # Errors
 ///
-/// Refuses an output path that is a file, or a non-empty directory without
-/// `force`; fails when a file cannot be written. Nothing is left at `out`
-/// unless the whole dataset was written.
+/// Refuses an output path that is a file, a non-empty directory without
+/// `force`, or one that is not a dataset even with `force`; fails when a
+/// file cannot be written, when another run put a dataset at `out` in the
+/// meantime and `force` was not given, and when stopped. Nothing is left
+/// at `out` unless the whole dataset was written.
 #[allow(clippy::disallowed_methods, reason = "the command reports its own wall time")]
 pub fn generate(
     loaded: &Loaded,
@@ -328,10 +370,10 @@ pub fn generate(
     };
     std::fs::create_dir_all(&parent).map_err(|e| io_error(&parent, e))?;
     let stem = out.file_name().map_or("dataset".into(), |n| n.to_string_lossy().into_owned());
-    let temp = tempfile::Builder::new()
-        .prefix(&format!(".{stem}.partial-"))
-        .tempdir_in(&parent)
-        .map_err(|e| io_error(&parent, e))?;
+    let prefix = format!(".{stem}.partial-");
+    remove_abandoned(&parent, &prefix);
+    let partial = Partial::create(&parent, &prefix)?;
+    let temp = &partial.dir;
 
     // The session is simulated again with rescaled retail sizes while its
     // API share is off target, exactly as `surveil run` does, so that the
@@ -443,7 +485,10 @@ pub fn generate(
     let readme = card::render(&metadata);
     write_file(&temp.path().join("README.md"), readme.as_bytes())?;
 
-    put_in_place(temp, out)?;
+    if stopped(request) {
+        return Err(DatasetError::Interrupted);
+    }
+    put_in_place(partial, out, request.force)?;
     tracing::info!(events = metadata.events, digest = %metadata.digest, "generate ends");
     Ok(Generated {
         dir: out.clone(),
@@ -457,8 +502,8 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), DatasetError> {
     std::fs::write(path, bytes).map_err(|e| io_error(path, e))
 }
 
-/// Refuses an output path that is a file, or a non-empty directory
-/// without `force`.
+/// Refuses an output path that is a file, a non-empty directory without
+/// `force`, or a non-empty directory that is not a dataset.
 fn check_out(out: &Path, force: bool) -> Result<(), DatasetError> {
     if !out.exists() {
         return Ok(());
@@ -467,34 +512,155 @@ fn check_out(out: &Path, force: bool) -> Result<(), DatasetError> {
         return Err(DatasetError::OutNotDirectory(out.to_owned()));
     }
     let mut entries = std::fs::read_dir(out).map_err(|e| io_error(out, e))?;
-    if entries.next().is_some() && !force {
+    if entries.next().is_none() {
+        return Ok(());
+    }
+    if !force {
         return Err(DatasetError::OutNotEmpty(out.to_owned()));
+    }
+    if !is_dataset(out) {
+        return Err(DatasetError::OutNotDataset(out.to_owned()));
     }
     Ok(())
 }
 
-/// Renames the finished dataset onto `out`, moving an old one aside first
-/// and removing it only once the new one is in place.
-fn put_in_place(temp: tempfile::TempDir, out: &Path) -> Result<(), DatasetError> {
-    let finished = temp.keep();
-    let aside = if out.exists() {
-        let aside = finished.with_extension("old");
-        std::fs::rename(out, &aside).map_err(|e| io_error(out, e))?;
-        Some(aside)
-    } else {
-        None
+/// Tells whether `dir` holds a dataset of any layout version: a
+/// `metadata.json` that names its `layout_version` and `surveil_version`.
+fn is_dataset(dir: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(dir.join("metadata.json")) else {
+        return false;
     };
-    if let Err(e) = std::fs::rename(&finished, out) {
-        if let Some(aside) = &aside {
-            let _ = std::fs::rename(aside, out);
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return false;
+    };
+    value.get("layout_version").is_some_and(serde_json::Value::is_u64)
+        && value.get("surveil_version").is_some_and(serde_json::Value::is_string)
+}
+
+/// A dataset being written: a hidden directory beside `out`, removed when
+/// dropped unless put in place, and the lock its writer holds on it.
+struct Partial {
+    /// The open, locked [`WRITER_LOCK`] file; the system releases the lock
+    /// when the process ends, however it ends.
+    lock: File,
+    dir: tempfile::TempDir,
+}
+
+impl Partial {
+    /// Creates a directory named `prefix` and a random suffix in `parent`,
+    /// with its writer lock taken.
+    fn create(parent: &Path, prefix: &str) -> Result<Partial, DatasetError> {
+        let dir = tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir_in(parent)
+            .map_err(|e| io_error(parent, e))?;
+
+        // The lock is taken under another name and only then renamed to
+        // the name others look for, so that no other run can find the
+        // lock file before it is held.
+        let taking = dir.path().join(format!("{WRITER_LOCK}.new"));
+        let lock = File::create(&taking).map_err(|e| io_error(&taking, e))?;
+        lock.lock().map_err(|e| io_error(&taking, e))?;
+        let path = dir.path().join(WRITER_LOCK);
+        std::fs::rename(&taking, &path).map_err(|e| io_error(&path, e))?;
+        Ok(Partial { lock, dir })
+    }
+}
+
+/// Removes the partial dataset directories in `parent` whose names start
+/// with `prefix` and whose writer is gone: those whose writer lock this
+/// process can take. One still being written, by a concurrent run to the
+/// same `out`, holds its lock and is left alone, and so is a directory
+/// without a lock file, whose owner cannot be told. Failing to remove one
+/// only leaves it, since the new dataset does not need it gone.
+fn remove_abandoned(parent: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let named = entry.file_name().to_str().is_some_and(|n| n.starts_with(prefix));
+        if !named || !path.is_dir() {
+            continue;
         }
-        let _ = std::fs::remove_dir_all(&finished);
+        let Ok(lock) = File::open(path.join(WRITER_LOCK)) else {
+            tracing::debug!(dir = %path.display(), "left alone: it has no writer lock");
+            continue;
+        };
+        match lock.try_lock() {
+            Ok(()) => match std::fs::remove_dir_all(&path) {
+                Ok(()) => {
+                    tracing::info!(dir = %path.display(), "removed an abandoned partial dataset")
+                }
+                Err(e) => {
+                    tracing::warn!(dir = %path.display(), "cannot remove an abandoned partial dataset: {e}")
+                }
+            },
+            Err(TryLockError::WouldBlock) => {
+                tracing::info!(dir = %path.display(), "left alone: another run is writing it");
+            }
+            Err(TryLockError::Error(e)) => {
+                tracing::debug!(dir = %path.display(), "left alone: cannot test its lock: {e}");
+            }
+        }
+    }
+}
+
+/// Renames the finished dataset onto `out`. Without `force` it refuses an
+/// `out` that another run filled in the meantime; with it, it moves the
+/// dataset there aside first and removes it only once the new one is in
+/// place. The partial directory is removed whenever this fails.
+fn put_in_place(partial: Partial, out: &Path, force: bool) -> Result<(), DatasetError> {
+    // The lock file goes before the rename, so that the dataset does not
+    // hold it; the lock itself is held until `partial` is dropped.
+    let lock_path = partial.dir.path().join(WRITER_LOCK);
+    std::fs::remove_file(&lock_path).map_err(|e| io_error(&lock_path, e))?;
+
+    let finished = partial.dir.path();
+    let aside = make_room(out, force, finished)?;
+    if let Err(e) = std::fs::rename(finished, out) {
+        if let Some(aside) = &aside
+            && std::fs::rename(aside, out).is_err()
+        {
+            // Another forced run put its dataset there first; the one
+            // moved aside was to be replaced either way.
+            let _ = std::fs::remove_dir_all(aside);
+        }
+        if !force && out.exists() {
+            return Err(DatasetError::OutTaken(out.to_owned()));
+        }
         return Err(io_error(out, e));
     }
+    let _ = partial.dir.keep();
+    drop(partial.lock);
     if let Some(aside) = aside {
         std::fs::remove_dir_all(&aside).map_err(|e| io_error(&aside, e))?;
     }
     Ok(())
+}
+
+/// Clears the way for the rename of `finished` onto `out`, and returns
+/// where an old dataset was moved to. Without `force`, only an empty
+/// directory is removed; one that is no longer empty was filled by
+/// another run since the start. With `force`, a dataset is moved aside,
+/// under the partial directory's name with `.old` added.
+fn make_room(out: &Path, force: bool, finished: &Path) -> Result<Option<PathBuf>, DatasetError> {
+    if !out.exists() {
+        return Ok(None);
+    }
+    if !force {
+        return match std::fs::remove_dir(out) {
+            Ok(()) => Ok(None),
+            Err(_) if out.exists() => Err(DatasetError::OutTaken(out.to_owned())),
+            Err(e) => Err(io_error(out, e)),
+        };
+    }
+    check_out(out, force)?;
+    let mut aside = finished.as_os_str().to_owned();
+    aside.push(".old");
+    let aside = PathBuf::from(aside);
+    std::fs::rename(out, &aside).map_err(|e| io_error(out, e))?;
+    Ok(Some(aside))
 }
 
 /// What one simulation wrote.
@@ -640,10 +806,14 @@ fn write_stream(
             for batch in rx {
                 sink.write(&batch)?;
             }
+            // A stopped run's files are removed, so they are not finished.
+            if stopped(request) {
+                return Err(DatasetError::Interrupted);
+            }
             sink.finish(dir)
         });
         let mut batch = Vec::with_capacity(SIM_BATCH);
-        while sim.next_batch(&mut batch, SIM_BATCH) {
+        while !stopped(request) && sim.next_batch(&mut batch, SIM_BATCH) {
             progress.set_position(sim.now().0);
             let full = std::mem::replace(&mut batch, Vec::with_capacity(SIM_BATCH));
             // The writer stops early only on an error, which its join
@@ -658,6 +828,11 @@ fn write_stream(
     progress.set_position(sim.duration().0);
     let (digest, stats, lobster, events_write) = finished;
     Ok(Written { stats, digest, truth: sim.finish(), lobster, events_write })
+}
+
+/// Tells whether the run was asked to stop.
+fn stopped(request: &GenerateRequest) -> bool {
+    request.stop.load(Ordering::Relaxed)
 }
 
 /// A dataset on disk, opened for reading.
@@ -819,5 +994,71 @@ impl Dataset {
         }
         truth::decode(&tables)
             .map_err(|cause| DatasetError::Truth { dir: self.dir.join("truth"), cause })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A finished partial directory, and the `out` beside it that another
+    /// run filled in the meantime with a dataset of its own.
+    fn race(dir: &Path) -> (Partial, PathBuf) {
+        let partial = Partial::create(dir, ".d.partial-").unwrap();
+        std::fs::write(partial.dir.path().join("metadata.json"), "ours").unwrap();
+        let out = dir.join("d");
+        std::fs::create_dir(&out).unwrap();
+        let theirs = r#"{"layout_version": 1, "surveil_version": "0.1.0"}"#;
+        std::fs::write(out.join("metadata.json"), theirs).unwrap();
+        (partial, out)
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_dataset_another_run_put_in_place_meanwhile_is_not_replaced_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let (partial, out) = race(dir.path());
+
+        let err = put_in_place(partial, &out, false).unwrap_err();
+        assert!(matches!(err, DatasetError::OutTaken(_)), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains(out.to_str().unwrap()) && message.contains("--force"),
+            "{message}"
+        );
+        let kept = std::fs::read_to_string(out.join("metadata.json")).unwrap();
+        assert!(kept.contains("layout_version"), "the other run's dataset is kept");
+        assert_eq!(names(dir.path()), ["d"], "this run's partial directory is removed");
+    }
+
+    #[test]
+    fn with_force_a_dataset_another_run_put_in_place_meanwhile_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let (partial, out) = race(dir.path());
+
+        put_in_place(partial, &out, true).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("metadata.json")).unwrap(), "ours");
+        assert_eq!(names(&out), ["metadata.json"], "no lock file in the dataset");
+        assert_eq!(names(dir.path()), ["d"], "nothing is left beside it");
+    }
+
+    #[test]
+    fn a_directory_that_is_not_a_dataset_is_not_replaced_even_with_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let (partial, out) = race(dir.path());
+        std::fs::write(out.join("metadata.json"), "{}").unwrap();
+
+        let err = put_in_place(partial, &out, true).unwrap_err();
+        assert!(matches!(err, DatasetError::OutNotDataset(_)), "{err}");
+        assert_eq!(std::fs::read_to_string(out.join("metadata.json")).unwrap(), "{}");
+        assert_eq!(names(dir.path()), ["d"]);
     }
 }

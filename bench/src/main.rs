@@ -3,13 +3,15 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use surveil_bench::check;
-use surveil_bench::dataset::{self, DatasetFormat, GenerateRequest};
+use surveil_bench::dataset::{self, DatasetError, DatasetFormat, GenerateRequest};
 use surveil_bench::detector_config;
 use surveil_bench::external::{self, ExternalDetector, ExternalError};
 use surveil_bench::facts::{
@@ -26,6 +28,7 @@ use surveil_reports::{RunReport, html};
 use surveil_scenarios::library;
 use tracing_subscriber::EnvFilter;
 
+mod out_dir;
 mod sweep_cmd;
 
 const EXIT_CODES: &str = "\
@@ -41,6 +44,8 @@ Exit codes:
      together (another spec or version, a shard twice, cells missing)
   3  `surveil check` only: a detector's F1, recall or delay is worse than the
      baseline by more than the tolerance
+  130  `surveil generate` only: stopped by SIGINT or SIGTERM; the partial
+     dataset was removed
 
 Logs go to standard error: -v for the run's lifecycle, -vv for every alert
 and score, or set RUST_LOG (for example RUST_LOG=surveil_bench=debug).";
@@ -164,7 +169,9 @@ enum Command {
     /// metadata.json and a dataset card (README.md).
     ///
     /// The dataset is written into a hidden directory beside OUT and
-    /// renamed into place only when complete.
+    /// renamed into place only when complete. SIGINT or SIGTERM stops the
+    /// run and removes that directory (a second signal ends the process at
+    /// once); a later run to the same OUT removes one whose writer is gone.
     #[command(after_help = EXIT_CODES)]
     Generate(GenerateArgs),
 
@@ -308,7 +315,8 @@ struct RunArgs {
 
     /// Also write the results document (`run.json`) and an HTML report
     /// with its charts (`report.html`, and one PNG per chart) into this
-    /// directory, creating it if needed.
+    /// directory, creating it if needed. The files are written all or
+    /// none; the results are printed even when they cannot be.
     #[arg(long, value_name = "DIR", conflicts_with = "seeds")]
     out: Option<PathBuf>,
 }
@@ -423,7 +431,9 @@ struct GenerateArgs {
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
     depth: u16,
 
-    /// Replace an existing, non-empty output directory.
+    /// Replace an existing dataset at the output directory; a directory
+    /// that is not a dataset written by `surveil generate` is never
+    /// replaced.
     #[arg(long)]
     force: bool,
 
@@ -506,6 +516,10 @@ fn main() -> ExitCode {
             report(&anyhow::anyhow!("{n} detector {rows} regressed against the baseline"));
             ExitCode::from(3)
         }
+        Err(Failure::Interrupted(e)) => {
+            report(&e);
+            ExitCode::from(130)
+        }
     }
 }
 
@@ -525,6 +539,8 @@ enum Failure {
     Run(anyhow::Error),
     /// `surveil check` found this many regressed rows.
     Regressed(usize),
+    /// A signal stopped the run, which cleaned up after itself.
+    Interrupted(anyhow::Error),
 }
 
 fn init_logging(verbose: u8) {
@@ -579,10 +595,11 @@ fn execute(command: Command) -> Result<(), Failure> {
                     .map_err(Failure::BadInput)?;
                 report.charts.facts = Some(charts);
             }
-            html::write_report(&report, &out)
-                .context("cannot write the report")
-                .map_err(Failure::Run)?;
-            Ok(())
+            out_dir::write_all_or_none(&out, |staging| {
+                html::write_report(&report, staging).context("cannot write the report")?;
+                Ok(())
+            })
+            .map_err(Failure::Run)
         }
         Command::Replay { messages, orderbook, on_error, json } => {
             let on_error = match on_error {
@@ -739,6 +756,9 @@ fn run_command(args: RunArgs) -> Result<String, Failure> {
     if let Some(k) = alert_budget {
         at_least_zero("--alert-budget", k).map_err(bad)?;
     }
+    if let Some(dir) = &out {
+        out_dir::check(dir).map_err(bad)?;
+    }
     let objective = alert_budget.map_or(Objective::BestF1, Objective::AlertBudget);
     let protocol = Protocol { calibrate_seed, objective };
     let many = seed_list.is_some();
@@ -768,12 +788,18 @@ fn run_command(args: RunArgs) -> Result<String, Failure> {
         let executed = run_mod::execute(&loaded, &request, &progress).map_err(|e| bad(e.into()))?;
         let mut report = assemble_with(&loaded, executed.seed, &executed.output, &thresholds);
         report.calibration = executed.calibration;
-        if let Some(dir) = &out {
-            write_run_report(&report, dir).map_err(Failure::Run)?;
-        }
         progress.finish_and_clear();
         write_cost(&report.cost, report.events);
-        if json { report.to_json() } else { surveil_reports::render_table(&report) }
+        let text = if json { report.to_json() } else { surveil_reports::render_table(&report) };
+        if let Some(dir) = &out
+            && let Err(e) = write_run_report(&report, dir)
+        {
+            // The results are printed all the same, so that a report that
+            // cannot be written does not lose the run.
+            write_stdout(&text).map_err(Failure::Run)?;
+            return Err(Failure::Run(e));
+        }
+        text
     };
     progress.finish_and_clear();
     if many {
@@ -954,12 +980,14 @@ fn facts(args: FactsArgs) -> Result<String, Failure> {
     })
 }
 
-/// Writes a run's results document and its HTML report into `dir`.
+/// Writes a run's results document and its HTML report into `dir`, all
+/// of them or none.
 fn write_run_report(report: &RunReport, dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    html::write_atomically(&dir.join("run.json"), report.to_json().as_bytes())?;
-    html::write_report(report, dir).context("cannot write the report")?;
-    Ok(())
+    out_dir::write_all_or_none(dir, |staging| {
+        html::write_atomically(&staging.join("run.json"), report.to_json().as_bytes())?;
+        html::write_report(report, staging).context("cannot write the report")?;
+        Ok(())
+    })
 }
 
 /// Writes a dataset and returns the summary to print.
@@ -971,10 +999,13 @@ fn generate(args: GenerateArgs) -> Result<String, Failure> {
         FormatArg::Csv => DatasetFormat::Csv,
         FormatArg::Lobster => DatasetFormat::Lobster,
     };
-    let request = GenerateRequest { seed, out, format, depth: usize::from(depth), force };
+    let stop = stop_on_signal();
+    let request = GenerateRequest { seed, out, format, depth: usize::from(depth), force, stop };
     let progress = progress_bar();
-    let generated = dataset::generate(&loaded, &request, &progress).map_err(|e| {
-        if e.is_bad_input() { Failure::BadInput(e.into()) } else { Failure::Run(e.into()) }
+    let generated = dataset::generate(&loaded, &request, &progress).map_err(|e| match e {
+        DatasetError::Interrupted => Failure::Interrupted(e.into()),
+        e if e.is_bad_input() => Failure::BadInput(e.into()),
+        e => Failure::Run(e.into()),
     })?;
     progress.finish_and_clear();
 
@@ -1008,6 +1039,26 @@ fn generate(args: GenerateArgs) -> Result<String, Failure> {
         ));
     }
     Ok(text)
+}
+
+/// Returns a flag that SIGINT or SIGTERM sets, asking the run to stop
+/// and clean up; a second signal ends the process at once, since the user
+/// then wants it gone more than tidy.
+fn stop_on_signal() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let handled = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    if let Err(e) = handled {
+        tracing::warn!(
+            "cannot handle SIGINT and SIGTERM ({e}); a stopped run leaves its partial \
+             dataset for the next run to remove"
+        );
+    }
+    stop
 }
 
 /// The longest `--timeout-s`: a year, far beyond any dataset, and within

@@ -4,8 +4,10 @@
 
 #![allow(clippy::unwrap_used, reason = "the helpers of a test fail it by panicking")]
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Arc;
 
 use indicatif::ProgressBar;
 use surveil_bench::dataset::{self, Dataset, DatasetFormat, GenerateRequest};
@@ -26,8 +28,14 @@ fn generate(dir: &Path, format: DatasetFormat) -> (Dataset, surveil_scenarios::L
     let scenario = tiny_scenario(dir);
     let loaded = surveil_scenarios::load(scenario.to_str().unwrap()).unwrap();
     let out = dir.join(format!("dataset-{}", format.name()));
-    let request =
-        GenerateRequest { seed: Some(3), out: out.clone(), format, depth: 10, force: false };
+    let request = GenerateRequest {
+        seed: Some(3),
+        out: out.clone(),
+        format,
+        depth: 10,
+        force: false,
+        stop: Arc::default(),
+    };
     dataset::generate(&loaded, &request, &ProgressBar::hidden()).unwrap();
     (Dataset::open(&out).unwrap(), loaded)
 }
@@ -125,30 +133,40 @@ fn lobster_files_replay_through_surveil_replay_without_a_mismatch() {
 }
 
 #[test]
-fn a_non_empty_output_directory_is_refused_unless_forced() {
+fn a_non_empty_output_directory_is_refused_and_force_replaces_only_a_dataset() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = tiny_scenario(dir.path());
     let out = dir.path().join("taken");
     std::fs::create_dir(&out).unwrap();
-    std::fs::write(out.join("notes.txt"), "mine").unwrap();
-    let args = |extra: &[&str]| {
-        let mut a = vec!["generate", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()];
-        a.extend_from_slice(extra);
-        a.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    std::fs::write(out.join("thesis.txt"), "mine").unwrap();
+    let write = |extra: &[&str]| {
+        let mut args = vec!["generate", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        surveil(&args)
     };
-    let refused = Command::new(env!("CARGO_BIN_EXE_surveil")).args(args(&[])).output().unwrap();
+
+    let refused = write(&[]);
     assert_eq!(refused.status.code(), Some(2));
     let message = stderr(&refused);
     assert!(message.contains("not empty") && message.contains("--force"), "{message}");
-    assert!(out.join("notes.txt").is_file(), "the directory is left alone");
+    assert!(out.join("thesis.txt").is_file(), "the directory is left alone");
 
-    let forced = Command::new(env!("CARGO_BIN_EXE_surveil"))
-        .args(args(&["--force", "--format", "csv"]))
-        .output()
-        .unwrap();
+    // A directory that is not a dataset is not replaced, even when forced.
+    let refused = write(&["--force"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = stderr(&refused);
+    assert!(message.contains(out.to_str().unwrap()), "{message}");
+    assert!(message.contains("not a dataset") && message.contains("metadata.json"), "{message}");
+    assert_eq!(std::fs::read_to_string(out.join("thesis.txt")).unwrap(), "mine");
+
+    // A dataset is.
+    std::fs::remove_file(out.join("thesis.txt")).unwrap();
+    let first = write(&["--format", "csv"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let forced = write(&["--force", "--format", "lobster"]);
     assert!(forced.status.success(), "{}", stderr(&forced));
-    assert!(!out.join("notes.txt").exists());
-    assert!(out.join("metadata.json").is_file());
+    assert_eq!(Dataset::open(&out).unwrap().metadata.format, "lobster");
+    assert!(!out.join("events.csv").exists(), "the old dataset is gone whole");
 
     // Nothing but the dataset is left beside it: no partial directory.
     let names: Vec<_> = std::fs::read_dir(dir.path())
@@ -156,6 +174,92 @@ fn a_non_empty_output_directory_is_refused_unless_forced() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert!(names.iter().all(|n| !n.contains("partial") && !n.ends_with(".old")), "{names:?}");
+}
+
+#[test]
+fn a_later_run_removes_abandoned_partial_directories_and_leaves_live_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = tiny_scenario(dir.path());
+    let partial = |name: &str, lock: bool| {
+        let path = dir.path().join(name);
+        std::fs::create_dir(&path).unwrap();
+        std::fs::write(path.join("events.parquet"), "half").unwrap();
+        if lock {
+            File::create(path.join(".writer.lock")).unwrap();
+        }
+        path
+    };
+    // One whose writer was killed: its lock file is there, and nobody
+    // holds it.
+    let abandoned = partial(".d.partial-dead01", true);
+    // One a concurrent run is writing: this test holds its lock.
+    let live = partial(".d.partial-live01", true);
+    let held = File::open(live.join(".writer.lock")).unwrap();
+    held.lock().unwrap();
+    // One without a lock file, whose owner cannot be told, and one of
+    // another output.
+    let unknown = partial(".d.partial-nolock", false);
+    let other = partial(".e.partial-dead02", true);
+
+    let out = dir.path().join("d");
+    let run = surveil(&["generate", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(!abandoned.exists(), "the abandoned directory is removed");
+    assert!(live.join("events.parquet").is_file(), "the live directory is left alone");
+    assert!(unknown.join("events.parquet").is_file());
+    assert!(other.join("events.parquet").is_file());
+    assert!(!out.join(".writer.lock").exists(), "the dataset does not hold the lock file");
+    drop(held);
+}
+
+/// Sends `signal` to a `surveil generate` of the default scenario (an hour
+/// long, so still writing) once its partial directory appears.
+#[cfg(unix)]
+fn interrupt_generate(signal: &str) {
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("d");
+    let child = Command::new(env!("CARGO_BIN_EXE_surveil"))
+        .args(["generate", "--out", out.to_str().unwrap(), "--format", "csv"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let partials = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".d.partial-"))
+            .count()
+    };
+    #[allow(clippy::disallowed_methods, reason = "a deadline on a test, not a result")]
+    let started = Instant::now();
+    while partials() == 0 {
+        assert!(started.elapsed() < Duration::from_secs(60), "no partial directory appeared");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Its writer lock is taken just after the directory appears.
+    std::thread::sleep(Duration::from_millis(200));
+    let sent = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+
+    let done = child.wait_with_output().unwrap();
+    assert_eq!(done.status.code(), Some(130), "{}", stderr(&done));
+    assert!(stderr(&done).contains("interrupted"), "{}", stderr(&done));
+    assert_eq!(partials(), 0, "the partial directory is removed");
+    assert!(!out.exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_stops_generate_and_removes_its_partial_directory() {
+    interrupt_generate("-INT");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_generate_and_removes_its_partial_directory() {
+    interrupt_generate("-TERM");
 }
 
 #[test]
@@ -217,6 +321,7 @@ fn the_same_scenario_and_seed_give_byte_identical_datasets() {
             format: DatasetFormat::Parquet,
             depth: 3,
             force: false,
+            stop: Arc::default(),
         };
         dataset::generate(&loaded, &request, &ProgressBar::hidden()).unwrap();
         out

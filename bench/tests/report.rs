@@ -395,3 +395,43 @@ fn report_with_facts_draws_the_return_distribution_and_autocorrelation() {
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
     assert!(stderr(&refused).contains("missing field `return_series`"), "{}", stderr(&refused));
 }
+
+#[test]
+fn run_out_that_is_a_file_is_refused_before_the_simulation() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad1.json");
+    std::fs::write(&file, "{}").unwrap();
+    // The default scenario simulates for a long while; the refusal comes
+    // first.
+    let refused = surveil(&["run", "--out", file.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    let message = stderr(&refused);
+    assert!(message.contains("bad1.json") && message.contains("not a directory"), "{message}");
+    assert!(refused.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "{}");
+}
+
+#[test]
+fn run_out_that_cannot_be_written_whole_writes_none_and_still_prints_the_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("run.json"), "an earlier run").unwrap();
+    // A directory where the page goes: that one file cannot be written.
+    std::fs::create_dir(out.join("report.html")).unwrap();
+
+    let run = surveil(&["run", "small", "--seed", "2", "--json", "--out", out.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    let message = stderr(&run);
+    assert!(message.contains("report.html") && message.contains("is a directory"), "{message}");
+    let printed: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(printed["seed"].as_u64(), Some(2), "the results are printed");
+
+    let mut names: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["report.html", "run.json"], "no file of this run, no staging directory");
+    assert_eq!(std::fs::read_to_string(out.join("run.json")).unwrap(), "an earlier run");
+}
