@@ -39,7 +39,9 @@ pub(super) fn check(dir: &Path) -> anyhow::Result<()> {
 /// # Errors
 ///
 /// Returns the error of `write`, or one naming the path that could not be
-/// created or moved; `dir` then holds none of the new files.
+/// created or moved. `dir` then holds none of the new files, unless a move
+/// failed after others had succeeded (a file of `dir` that its owner made
+/// immutable, say), which the checks before the moves cannot foresee.
 pub(super) fn write_all_or_none(
     dir: &Path,
     write: impl FnOnce(&Path) -> anyhow::Result<()>,
