@@ -72,6 +72,65 @@ pub fn next_multiplier(probes: &[Probe], target: f64) -> f64 {
     log_m.exp().clamp(MULTIPLIER_RANGE.0, MULTIPLIER_RANGE.1)
 }
 
+/// The search for a retail size multiplier that meets a target share, one
+/// run at a time: each run is recorded, and the search says what to do
+/// next. `surveil run`, `surveil generate` and `surveil whatif` share it,
+/// so that they settle on the same market.
+#[derive(Clone, Debug)]
+pub struct Search {
+    target: f64,
+    probes: Vec<Probe>,
+}
+
+/// What a [`Search`] asks for after a run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Next {
+    /// The run met the target.
+    Met,
+    /// The run missed the target; run again with this multiplier.
+    Again(f64),
+    /// [`MAX_RUNS`] tries missed the target.
+    GiveUp {
+        /// The try whose share came nearest, counted from 0 (the first of
+        /// equals).
+        closest: usize,
+        /// The multiplier that try used.
+        multiplier: f64,
+    },
+}
+
+impl Search {
+    /// Starts a search for `target`, the share of API volume wanted.
+    pub fn new(target: f64) -> Search {
+        Search { target, probes: Vec::new() }
+    }
+
+    /// Records a run made with `multiplier` that gave `share`, and says
+    /// what to do next.
+    pub fn record(&mut self, multiplier: f64, share: f64) -> Next {
+        self.probes.push(Probe { multiplier, share });
+        if meets(share, self.target) {
+            return Next::Met;
+        }
+        if self.probes.len() < MAX_RUNS {
+            return Next::Again(next_multiplier(&self.probes, self.target));
+        }
+        let off = |p: &Probe| (p.share - self.target).abs();
+        let (closest, probe) = self
+            .probes
+            .iter()
+            .enumerate()
+            .min_by(|(_, a), (_, b)| off(a).total_cmp(&off(b)))
+            .expect("a run was just recorded");
+        Next::GiveUp { closest, multiplier: probe.multiplier }
+    }
+
+    /// Returns the number of runs recorded.
+    pub fn tries(&self) -> usize {
+        self.probes.len()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +167,23 @@ mod tests {
             [Probe { multiplier: 4.9, share: 0.109 }, Probe { multiplier: 5.45, share: 0.108 }];
         let next = next_multiplier(&probes, 0.10);
         assert!((5.45..7.0).contains(&next), "{next}");
+    }
+
+    #[test]
+    fn a_search_gives_up_after_its_tries_on_the_closest_one() {
+        let mut search = Search::new(0.30);
+        assert_eq!(search.record(1.0, 0.30), Next::Met);
+        let mut search = Search::new(0.30);
+        let shares = [0.40, 0.25, 0.27, 0.35];
+        let mut next = Next::Met;
+        for (i, share) in shares.into_iter().enumerate() {
+            next = search.record(1.0 + i as f64, share);
+            if i + 1 < MAX_RUNS {
+                assert!(matches!(next, Next::Again(_)), "{next:?}");
+            }
+        }
+        assert_eq!(next, Next::GiveUp { closest: 2, multiplier: 3.0 });
+        assert_eq!(search.tries(), MAX_RUNS);
     }
 
     #[test]

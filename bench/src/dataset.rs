@@ -14,20 +14,20 @@
 //!
 //! Writing is streamed: the simulation hands batches of events to a writer
 //! thread, which digests them and writes the event table and the LOBSTER
-//! files as they come, so memory stays flat however long the session. It
-//! is also atomic: everything is written into a hidden sibling directory,
-//! `.OUT.partial-XXXX`, which is renamed into place only once complete. A
-//! run that fails, or is stopped through [`GenerateRequest::stop`], removes
-//! that directory; one killed outright leaves it, and the next run to the
-//! same `out` removes it once it can take the lock the writer held on it,
-//! which the system releases when the writer's process ends. Nothing that
-//! looks like a dataset is ever left half-written, `force` replaces only a
-//! dataset, and a run never replaces without `force` a dataset that another
-//! run put in place while it was writing. The same scenario and seed give
-//! the same files, byte
-//! for byte, and the same digest `surveil run` reports, because the
-//! dataset is made from the run `surveil run` would score, its API-share
-//! calibration included.
+//! files as they come, so memory stays flat however long the session. It is
+//! also atomic: everything is written into a hidden sibling directory,
+//! named `.OUT.partial-` and a random suffix, which is renamed into place
+//! only once complete. A run that fails, or is stopped through
+//! [`GenerateRequest::stop`], removes that directory; one killed outright
+//! leaves it, and the next run to the same `out` removes it once it can
+//! take the lock the writer held on it, which the system releases when the
+//! writer's process ends. Nothing that looks like a dataset is ever left
+//! half-written, `force` replaces only a dataset, and a run never replaces
+//! without `force` a dataset that another run put in place while it was
+//! writing. The same scenario and seed give the same files, byte for byte,
+//! and the same digest `surveil run` reports, because the dataset is made
+//! from the run `surveil run` would score, its API-share calibration
+//! included.
 
 pub mod card;
 pub mod events;
@@ -48,7 +48,7 @@ use serde::{Deserialize, Serialize};
 use surveil_scenarios::{Loaded, ScenarioError};
 use surveil_sim::{Config, Event, EventBody, EventDigest, GroundTruth, Simulation};
 
-use crate::calibrate::{self, Probe};
+use crate::calibrate::{self, Next};
 use crate::stats::StreamStats;
 use format::{TableError, TableFormat, TableWriter};
 use lobster::{LobsterFiles, LobsterWriter};
@@ -382,32 +382,30 @@ pub fn generate(
     let mut config = loaded.with_seed(seed);
     crate::run::warn_inert_interventions(&config);
     let target = loaded.api_share;
-    let mut probes: Vec<Probe> = Vec::new();
+    let mut search = calibrate::Search::new(target);
     tracing::info!(scenario = %loaded.scenario.name, seed, out = %out.display(), "generate starts");
     let (written, met) = loop {
         let written = write_stream(&config, temp.path(), request, progress)?;
         let share = written.stats.algo_share();
-        probes.push(Probe { multiplier: config.retail.size_multiplier, share });
-        if calibrate::meets(share, target) {
-            break (written, true);
+        match search.record(config.retail.size_multiplier, share) {
+            Next::Met => break (written, true),
+            Next::Again(multiplier) => {
+                config.retail.size_multiplier = multiplier;
+                tracing::info!(
+                    retail_size_multiplier = multiplier,
+                    "API share off target; simulating again with rescaled retail sizes"
+                );
+                progress.reset();
+            }
+            Next::GiveUp { multiplier, .. } => {
+                // No run met the target: the closest is written once more,
+                // so the dataset is the run `surveil run` reports in that
+                // case.
+                config.retail.size_multiplier = multiplier;
+                progress.reset();
+                break (write_stream(&config, temp.path(), request, progress)?, false);
+            }
         }
-        if probes.len() == calibrate::MAX_RUNS {
-            // No run met the target: the closest is written once more, so
-            // the dataset is the run `surveil run` reports in that case.
-            let best = probes
-                .iter()
-                .min_by(|a, b| (a.share - target).abs().total_cmp(&(b.share - target).abs()))
-                .map_or(config.retail.size_multiplier, |p| p.multiplier);
-            config.retail.size_multiplier = best;
-            progress.reset();
-            break (write_stream(&config, temp.path(), request, progress)?, false);
-        }
-        config.retail.size_multiplier = calibrate::next_multiplier(&probes, target);
-        tracing::info!(
-            retail_size_multiplier = config.retail.size_multiplier,
-            "API share off target; simulating again with rescaled retail sizes"
-        );
-        progress.reset();
     };
 
     let truth_format = request.format.truth();
@@ -442,7 +440,7 @@ pub fn generate(
         },
         seed,
         calibration: CalibrationRecord {
-            runs: probes.len() as u32,
+            runs: search.tries() as u32,
             met,
             retail_size_multiplier: config.retail.size_multiplier,
         },

@@ -9,7 +9,7 @@ use surveil_reports::{Calibration, DecoyCount, EpisodeCount, RunCost, RunReport}
 use surveil_scenarios::Loaded;
 use surveil_sim::{AccountId, DecoyKind};
 
-use crate::calibrate::{self, Probe};
+use crate::calibrate::{self, Next};
 use crate::chart_data::chart_data;
 use crate::pipeline::{self, PipelineOptions, RunOutput};
 use crate::score::{Cause, HonestAccounts, ScoringRules, member_credit, score_kind};
@@ -157,11 +157,10 @@ pub fn execute(
     tracing::info!(scenario = %loaded.scenario.name, seed, detectors = choices.len(), "run starts");
     let target = loaded.api_share;
     let mut config = config;
-    let mut probes: Vec<Probe> = Vec::new();
+    let mut search = calibrate::Search::new(target);
     let (output, multiplier, met, runs) = loop {
         let output = pipeline::run(&config, build()?, request.pipeline, progress);
         let share = output.stats.algo_share();
-        probes.push(Probe { multiplier: config.retail.size_multiplier, share });
         tracing::info!(
             events = output.stats.events,
             api_share = share,
@@ -169,45 +168,41 @@ pub fn execute(
             wall_s = output.wall.as_secs_f64(),
             "run ends"
         );
-        if calibrate::meets(share, target) {
-            break (output, config.retail.size_multiplier, true, probes.len());
-        }
-        if probes.len() == calibrate::MAX_RUNS {
-            let off = |p: &Probe| (p.share - target).abs();
-            let (closest, _) = probes
-                .iter()
-                .enumerate()
-                .min_by(|(_, a), (_, b)| off(a).total_cmp(&off(b)))
-                .expect("at least one run was made");
-            // The warning counts every run made, the closest one's repeat
-            // included, as the results' `calibration.runs` does.
-            let warn = |runs: usize| {
-                tracing::warn!(
-                    target,
-                    runs,
-                    closest = closest + 1,
-                    "API share target not met in {} tries; reporting the closest run",
-                    calibrate::MAX_RUNS
+        match search.record(config.retail.size_multiplier, share) {
+            Next::Met => break (output, config.retail.size_multiplier, true, search.tries()),
+            Next::Again(multiplier) => {
+                drop(output);
+                config.retail.size_multiplier = multiplier;
+                tracing::info!(
+                    retail_size_multiplier = multiplier,
+                    "API share off target; running again with rescaled retail sizes"
                 );
-            };
-            if closest + 1 == probes.len() {
-                warn(probes.len());
-                break (output, config.retail.size_multiplier, false, probes.len());
+                progress.reset();
             }
-            drop(output);
-            warn(probes.len() + 1);
-            config.retail.size_multiplier = probes[closest].multiplier;
-            progress.reset();
-            let output = pipeline::run(&config, build()?, request.pipeline, progress);
-            break (output, config.retail.size_multiplier, false, probes.len() + 1);
+            Next::GiveUp { closest, multiplier } => {
+                // The warning counts every run made, the closest one's
+                // repeat included, as the results' `calibration.runs` does.
+                let warn = |runs: usize| {
+                    tracing::warn!(
+                        target,
+                        runs,
+                        closest = closest + 1,
+                        "API share target not met in {} tries; reporting the closest run",
+                        calibrate::MAX_RUNS
+                    );
+                };
+                if closest + 1 == search.tries() {
+                    warn(search.tries());
+                    break (output, config.retail.size_multiplier, false, search.tries());
+                }
+                drop(output);
+                warn(search.tries() + 1);
+                config.retail.size_multiplier = multiplier;
+                progress.reset();
+                let output = pipeline::run(&config, build()?, request.pipeline, progress);
+                break (output, multiplier, false, search.tries() + 1);
+            }
         }
-        drop(output);
-        config.retail.size_multiplier = calibrate::next_multiplier(&probes, target);
-        tracing::info!(
-            retail_size_multiplier = config.retail.size_multiplier,
-            "API share off target; running again with rescaled retail sizes"
-        );
-        progress.reset();
     };
     let calibration = Calibration { runs: runs as u32, met, retail_size_multiplier: multiplier };
     Ok(Executed { seed, output, calibration })

@@ -28,7 +28,7 @@ use surveil_scenarios::{Loaded, ScenarioError};
 use surveil_sim::policy::PolicyConfig;
 use surveil_sim::{Config, Event, EventDigest, Nanos, Simulation};
 
-use crate::calibrate::{self, Probe};
+use crate::calibrate::{self, Next};
 use crate::pipeline::{self, PipelineOptions};
 use crate::run::{floor_seed, requested_episodes};
 use engine::ReviewDesk;
@@ -156,24 +156,17 @@ pub fn calibrated(loaded: &Loaded, seed: u64) -> Config {
     let mut config = loaded.with_seed(seed);
     config.policy = PolicyConfig::default();
     let options = PipelineOptions { threads: 1, ..PipelineOptions::default() };
-    let mut probes = Vec::new();
-    let mut best: Option<(f64, f64)> = None;
+    let mut search = calibrate::Search::new(loaded.api_share);
     loop {
         let output = pipeline::run(&config, Vec::new(), options, &ProgressBar::hidden());
-        let share = output.stats.algo_share();
-        probes.push(Probe { multiplier: config.retail.size_multiplier, share });
-        if calibrate::meets(share, loaded.api_share) {
-            return config;
+        match search.record(config.retail.size_multiplier, output.stats.algo_share()) {
+            Next::Met => return config,
+            Next::Again(multiplier) => config.retail.size_multiplier = multiplier,
+            Next::GiveUp { multiplier, .. } => {
+                config.retail.size_multiplier = multiplier;
+                return config;
+            }
         }
-        let off = (share - loaded.api_share).abs();
-        if best.is_none_or(|(b, _)| off < b) {
-            best = Some((off, config.retail.size_multiplier));
-        }
-        if probes.len() == calibrate::MAX_RUNS {
-            config.retail.size_multiplier = best.map_or(config.retail.size_multiplier, |b| b.1);
-            return config;
-        }
-        config.retail.size_multiplier = calibrate::next_multiplier(&probes, loaded.api_share);
     }
 }
 
